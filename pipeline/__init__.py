@@ -1,0 +1,1 @@
+"""newsmon: Russia–Iran news-monitoring pipeline."""

@@ -1,0 +1,280 @@
+"""Load and validate the analyst-editable configuration files (feeds, taxonomy, cleaning rules)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PERSPECTIVES = ("russian_state", "iranian_state", "western", "regional", "independent")
+ARCHIVE_KINDS = ("none", "wordpress_paged", "sitemap")
+LANGUAGES = ("en", "ru", "fa")
+TOPIC_IDS = (
+    "defence", "counter_terrorism", "energy", "nuclear", "space", "finance", "transport", "trade", "industry",
+    "agriculture", "science_technology", "culture", "diplomacy", "sanctions",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration file is unreadable or has a bad entry; the message names file, line and key."""
+
+    def __init__(self, path: Path | str, line: int | None, key: str, problem: str):
+        self.path, self.line, self.key, self.problem = str(path), line, key, problem
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+
+
+class _Mapping(dict):
+    line: int = 0
+
+
+class _Sequence(list):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping and list item."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = _Mapping(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        sequence = _Sequence(super().construct_sequence(node, deep=True))
+        sequence.line = node.start_mark.line + 1
+        sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return sequence
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+
+
+def read_yaml(path: Path | str, text: str | None = None) -> Any:
+    """Parse a YAML file keeping line numbers; raise ConfigError on unreadable or invalid YAML."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8") if text is None else text
+    except FileNotFoundError:
+        raise ConfigError(path, None, "", "file not found; check the path or the NEWSMON_* variable") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, "", f"cannot read the file ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError(path, line, "", f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def _line_of(node: Any, parent: Any = None, index: int | None = None) -> int | None:
+    if isinstance(parent, _Sequence) and index is not None and index < len(parent.item_lines):
+        return parent.item_lines[index]
+    return getattr(node, "line", None) or getattr(parent, "line", None)
+
+
+def _require_str(path, entry, key, where, line, pattern=None, choices=None, required=True) -> str | None:
+    value = entry.get(key)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(path, line, f"{where}.{key}", "missing; every entry needs it")
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(path, line, f"{where}.{key}", f"must be text, got {value!r}")
+    if choices and value not in choices:
+        raise ConfigError(path, line, f"{where}.{key}", f"{value!r} is not one of {', '.join(choices)}")
+    if pattern and not re.fullmatch(pattern, value):
+        raise ConfigError(path, line, f"{where}.{key}", f"{value!r} is not valid here")
+    return value
+
+
+# ---------------------------------------------------------------- feeds
+
+@dataclass(frozen=True)
+class FeedSource:
+    name: str
+    url: str
+    site: str | None
+    language: str
+    country: str
+    perspective: str
+    archive: str = "none"
+    enabled: bool = True
+
+
+FEED_KEYS = {"name", "url", "site", "language", "country", "perspective", "archive", "enabled"}
+
+
+def parse_feed_entry(path, entry, index: int, line: int | None) -> FeedSource:
+    """Validate one entry of the feed list."""
+    where = f"feeds[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(path, line, where, "each feed must be a mapping with name, url, language, ...")
+    unknown = set(entry) - FEED_KEYS
+    if unknown:
+        raise ConfigError(path, line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(FEED_KEYS))}")
+    url = _require_str(path, entry, "url", where, line, pattern=r"https?://[^\s]+")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(path, line, f"{where}.enabled", "must be true or false")
+    return FeedSource(
+        name=_require_str(path, entry, "name", where, line),
+        url=url,
+        site=_require_str(path, entry, "site", where, line, pattern=r"https?://[^\s]+", required=False),
+        language=_require_str(path, entry, "language", where, line, choices=LANGUAGES),
+        country=_require_str(path, entry, "country", where, line, pattern=r"[A-Z]{2}"),
+        perspective=_require_str(path, entry, "perspective", where, line, choices=PERSPECTIVES),
+        archive=_require_str(path, entry, "archive", where, line, choices=ARCHIVE_KINDS, required=False) or "none",
+        enabled=enabled,
+    )
+
+
+def load_feeds(path: Path | str, base_url: str | None = None) -> list[FeedSource]:
+    """Load the feed list; `base_url` replaces {{BASE}} (used by the bundled sample site)."""
+    path = Path(path)
+    text = None
+    if base_url is not None:
+        text = path.read_text(encoding="utf-8").replace("{{BASE}}", base_url.rstrip("/"))
+    doc = read_yaml(path, text)
+    if not isinstance(doc, dict) or not isinstance(doc.get("feeds"), list):
+        raise ConfigError(path, getattr(doc, "line", None), "feeds", "the file needs a top-level list `feeds:`")
+    feeds, seen_names, seen_urls = [], {}, {}
+    for index, entry in enumerate(doc["feeds"]):
+        line = _line_of(entry, doc["feeds"], index)
+        feed = parse_feed_entry(path, entry, index, line)
+        for seen, value, key in ((seen_names, feed.name, "name"), (seen_urls, feed.url, "url")):
+            if value in seen:
+                raise ConfigError(path, line, f"feeds[{index}].{key}", f"{value!r} already used on line {seen[value]}")
+            seen[value] = line
+        feeds.append(feed)
+    return feeds
+
+
+# ---------------------------------------------------------------- taxonomy
+
+@dataclass(frozen=True)
+class TopicSpec:
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    overridden_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaxonomySpec:
+    version: str
+    sha256: str
+    actors: dict[str, tuple[str, ...]]  # russia, iran
+    pair_terms: tuple[str, ...]
+    relation_cues: tuple[str, ...]
+    other_states: tuple[str, ...]
+    topics: tuple[TopicSpec, ...]
+
+
+def _terms(path, node, key: str, line) -> tuple[str, ...]:
+    """A term list is either a flat list or a mapping language -> list; returns all terms."""
+    if node is None:
+        return ()
+    groups = node.items() if isinstance(node, dict) else [("", node)]
+    terms: list[str] = []
+    for lang, items in groups:
+        where = f"{key}.{lang}" if lang else key
+        if lang and lang not in LANGUAGES:
+            raise ConfigError(path, _line_of(node) or line, where, f"unknown language; use {', '.join(LANGUAGES)}")
+        if not isinstance(items, list):
+            raise ConfigError(path, _line_of(items, node) or line, where, "must be a list of terms")
+        for index, term in enumerate(items):
+            if not isinstance(term, str) or not term.strip() or term.strip() == "*":
+                item_line = _line_of(None, items, index) or line
+                raise ConfigError(path, item_line, f"{where}[{index}]", f"{term!r} is not a usable term")
+            terms.append(term.strip())
+    return tuple(terms)
+
+
+def _parse_topic(path, topic_id: str, node) -> TopicSpec:
+    where = f"topics.{topic_id}"
+    if topic_id not in TOPIC_IDS:
+        raise ConfigError(path, getattr(node, "line", None), where, f"unknown topic id; the taxonomy has {', '.join(TOPIC_IDS)}")
+    if not isinstance(node, dict) or "terms" not in node:
+        raise ConfigError(path, getattr(node, "line", None), where, "needs a `terms:` list")
+    overridden = node.get("overridden_by") or []
+    for other in overridden:
+        if other not in TOPIC_IDS:
+            raise ConfigError(path, node.line, f"{where}.overridden_by", f"{other!r} is not a topic id")
+    return TopicSpec(
+        id=topic_id,
+        label=str(node.get("label") or topic_id),
+        terms=_terms(path, node["terms"], f"{where}.terms", node.line),
+        exclude=_terms(path, node.get("exclude"), f"{where}.exclude", node.line),
+        overridden_by=tuple(overridden),
+    )
+
+
+def load_taxonomy(path: Path | str) -> TaxonomySpec:
+    """Load the taxonomy and its lexicons; every topic id of the specification must be present."""
+    path = Path(path)
+    raw = path.read_bytes() if path.exists() else b""
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise ConfigError(path, None, "", "expected a mapping with version, actors, topics")
+    version = doc.get("version")
+    if not isinstance(version, (str, int, float)) or not str(version).strip():
+        raise ConfigError(path, doc.line, "version", "missing; bump it whenever a lexicon changes")
+    actors = doc.get("actors")
+    if not isinstance(actors, dict) or set(actors) != {"russia", "iran"}:
+        raise ConfigError(path, getattr(actors, "line", doc.line), "actors", "needs exactly `russia:` and `iran:`")
+    topics = doc.get("topics")
+    if not isinstance(topics, dict):
+        raise ConfigError(path, doc.line, "topics", "needs a mapping of topic id -> terms")
+    missing = [t for t in TOPIC_IDS if t not in topics]
+    if missing:
+        raise ConfigError(path, topics.line, "topics", f"missing topic ids: {', '.join(missing)}")
+    return TaxonomySpec(
+        version=str(version).strip(),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) for name in ("russia", "iran")},
+        pair_terms=_terms(path, doc.get("pair_terms"), "pair_terms", doc.line),
+        relation_cues=_terms(path, doc.get("relation_cues"), "relation_cues", doc.line),
+        other_states=_terms(path, doc.get("other_states"), "other_states", doc.line),
+        topics=tuple(_parse_topic(path, topic_id, node) for topic_id, node in topics.items()),
+    )
+
+
+# ---------------------------------------------------------------- cleaning rules
+
+@dataclass(frozen=True)
+class CleaningRules:
+    line_patterns: tuple[re.Pattern, ...]  # a whole line matching one of these is boilerplate
+    tail_markers: tuple[re.Pattern, ...]  # a line matching one of these ends the article (comments, related)
+    min_text_chars: int = 400  # below this, the fallback extractor is tried
+
+
+def load_cleaning(path: Path | str) -> CleaningRules:
+    """Load boilerplate rules; each pattern is a case-insensitive regular expression for a whole line."""
+    path = Path(path)
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise ConfigError(path, None, "", "expected a mapping with boilerplate_lines and end_markers")
+
+    def compile_all(key):
+        items = doc.get(key) or []
+        if not isinstance(items, list):
+            raise ConfigError(path, doc.line, key, "must be a list of regular expressions")
+        compiled = []
+        for index, pattern in enumerate(items):
+            try:
+                compiled.append(re.compile(rf"(?:{pattern})", re.IGNORECASE))
+            except (re.error, TypeError) as exc:
+                raise ConfigError(path, _line_of(None, items, index), f"{key}[{index}]", f"bad pattern: {exc}") from None
+        return tuple(compiled)
+
+    minimum = doc.get("min_text_chars", 400)
+    if not isinstance(minimum, int) or minimum < 0:
+        raise ConfigError(path, doc.line, "min_text_chars", "must be a whole number of characters")
+    return CleaningRules(compile_all("boilerplate_lines"), compile_all("end_markers"), minimum)

@@ -1,0 +1,88 @@
+"""Records that cross stage boundaries: small frozen dataclasses, never parser objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .httpclient import FetchResult
+from .tag import TagResult
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What happened to one feed item in this run (state pending, done, failed or refused)."""
+
+    url_hash: str
+    url: str
+    guid: str | None
+    title: str | None
+    summary: str | None
+    published_raw: str | None
+    published_at: datetime | None
+    state: str
+    error: str | None = None
+    attempts: int = 0
+    date_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    url_hash: str
+    url: str
+    canonical_url: str | None
+    final_url: str | None
+    title: str | None
+    authors: tuple[str, ...]
+    site_name: str | None
+    published_at: datetime | None
+    published_raw: str | None
+    date_problem: str | None
+    date_source: str
+    day: date
+    fetched_at: datetime
+    language: str | None
+    declared_language: str | None
+    extraction_method: str
+    text: str
+    text_hash: str
+    minhash: bytes
+    raw_html: bytes
+    content_type: str | None
+    tags: TagResult
+    item_url_hashes: tuple[str, ...] = ()  # the feed items this article satisfies
+
+    @property
+    def week(self) -> date:
+        return self.day - timedelta(days=self.day.weekday())
+
+    @property
+    def month(self) -> str:
+        return self.day.strftime("%Y-%m")
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class FeedState:
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    consecutive_failures: int
+
+
+@dataclass
+class FeedBatch:
+    """Everything one feed produced in a run; loaded in one transaction."""
+
+    source_id: int
+    source_name: str
+    feed_fetch: FetchResult | None
+    feed_status: str
+    feed_reason: str
+    new_state: FeedState | None
+    feed_url: str | None = None  # set when the feed moved for good
+    items: list[ItemOutcome] = field(default_factory=list)
+    articles: list[ArticleRecord] = field(default_factory=list)
+    fetches: list[tuple[str, FetchResult]] = field(default_factory=list)  # (kind, result) for the fetch log

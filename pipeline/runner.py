@@ -1,0 +1,292 @@
+"""The pipeline run: feeds → items → article pages → clean text → tags → warehouse, one transaction per feed.
+
+A broken feed or page is recorded with its reason and the run goes on; only infrastructure failures (the
+warehouse unreachable) raise, so that a scheduler retries. Items that failed are retried by the next run.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .config import CleaningRules, FeedSource, TaxonomySpec
+from .dedup import minhash_to_bytes, text_minhash
+from .extract import extract_article
+from .feeds import ParsedFeed, parse_feed
+from .httpclient import NOT_A_FEED, NOT_MODIFIED, OK, REFUSED, TEMPORARY, Fetcher, FetchResult
+from .models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+from .netguard import RefusedURL, check_url
+from .robots import RobotsCache
+from .tag import Tagger
+from .textutil import content_fingerprint
+from .urls import clean_url, url_hash
+from .warehouse import load
+from .warehouse.db import upgrade
+
+log = logging.getLogger(__name__)
+
+MAX_ITEM_ATTEMPTS = 5
+STORY_WINDOW_DAYS = 30
+RETRY_STATES = ("pending", "failed")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    mode: str = "live"
+    interval: tuple[datetime, datetime] | None = None
+    triggered_by: str | None = None
+    respect_backoff: bool = True
+
+
+@dataclass
+class FeedReport:
+    name: str
+    status: str
+    reason: str
+    articles_new: int = 0
+    items_failed: int = 0
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    status: str
+    counts: dict[str, int]
+    feeds: list[FeedReport] = field(default_factory=list)
+
+
+Progress = Callable[[str], None]
+
+
+class Pipeline:
+    """Holds what one run shares: the fetcher, robots cache, tagger, cleaning rules and story index."""
+
+    def __init__(self, engine: Engine, tagger: Tagger, taxonomy: TaxonomySpec, rules: CleaningRules,
+                 fetcher: Fetcher, progress: Progress | None = None):
+        self.engine, self.tagger, self.taxonomy, self.rules, self.fetcher = engine, tagger, taxonomy, rules, fetcher
+        self.robots = RobotsCache(fetcher, fetcher.limits.user_agent)
+        self.progress = progress or (lambda message: None)
+        self._load_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ run
+    def run(self, feeds: list[FeedSource], options: RunOptions = RunOptions()) -> RunReport:
+        now = datetime.now(timezone.utc)
+        upgrade(self.engine)
+        with self.engine.begin() as conn:
+            load.record_taxonomy(conn, self.taxonomy, now)
+            source_ids = load.sync_sources(conn, feeds, now)
+            run_id = load.start_run(conn, options.mode, now, options.interval, options.triggered_by,
+                                    self.taxonomy.version)
+            self.story_index = load.load_story_index(conn, (now - timedelta(days=STORY_WINDOW_DAYS)).date())
+        counts = dict(feeds_total=len(feeds), feeds_ok=0, feeds_failed=0, items_seen=0, articles_new=0,
+                      articles_updated=0, articles_failed=0, articles_relevant=0)
+        report = RunReport(run_id, "running", counts)
+        self.progress(f"run {run_id}: {len(feeds)} feeds")
+        workers = self.fetcher.limits.workers
+        try:
+            with ThreadPoolExecutor(workers, thread_name_prefix="feed") as feed_pool, \
+                    ThreadPoolExecutor(workers, thread_name_prefix="page") as self.page_pool:
+                jobs = [feed_pool.submit(self._run_feed, feed, source_ids[feed.name], run_id, now, options)
+                        for feed in feeds if feed.enabled]
+                for done, job in enumerate(jobs, 1):
+                    feed_report = job.result()
+                    report.feeds.append(feed_report)
+                    self._count(counts, feed_report)
+                    self.progress(f"[{done}/{len(jobs)}] {feed_report.name}: {feed_report.status}"
+                                  f" ({feed_report.articles_new} new articles) {feed_report.reason}")
+        except DBAPIError as exc:
+            self._finish(run_id, "failed", counts, f"warehouse error: {exc.__class__.__name__}: {exc.orig}")
+            raise
+        report.status = "ok" if counts["feeds_failed"] == 0 else "partial"
+        self._finish(run_id, report.status, counts)
+        return report
+
+    def _finish(self, run_id, status, counts, error=None):
+        try:
+            with self.engine.begin() as conn:
+                load.finish_run(conn, run_id, status, counts, error)
+        except DBAPIError:
+            log.exception("could not record the end of run %s", run_id)
+
+    @staticmethod
+    def _count(counts, feed_report: FeedReport):
+        ok = feed_report.status in (OK, NOT_MODIFIED, "skipped")
+        counts["feeds_ok" if ok else "feeds_failed"] += 1
+        counts["articles_new"] += feed_report.articles_new
+        counts["articles_failed"] += feed_report.items_failed
+
+    def _run_feed(self, feed: FeedSource, source_id: int, run_id: int, now: datetime, options: RunOptions):
+        """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised."""
+        with self.engine.connect() as conn:
+            state = load.feed_state(conn, source_id)
+            known = load.known_items(conn, source_id)
+        retry_at = load.utc(state["next_fetch_after"])
+        if options.respect_backoff and retry_at and retry_at > now:
+            return FeedReport(feed.name, "skipped", f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
+        try:
+            batch = self.process_feed(feed, source_id, state, known)
+        except Exception as exc:  # a bug in one feed's processing must not stop the others
+            log.exception("internal error while processing %s", feed.name)
+            failure = FetchResult(feed.url, TEMPORARY, f"internal error: {type(exc).__name__}: {exc}")
+            batch = FeedBatch(source_id, feed.name, failure, TEMPORARY, failure.reason, None,
+                              fetches=[("feed", failure)])
+        with self._load_lock:
+            with self.engine.begin() as conn:
+                counts, additions = load.load_feed_batch(conn, batch, run_id, self.story_index, now)
+            for addition in additions:
+                self.story_index.add(*addition)
+        return FeedReport(feed.name, batch.feed_status, batch.feed_reason, counts.articles_new, counts.items_failed)
+
+    # ------------------------------------------------------------------ feed
+    def process_feed(self, feed: FeedSource, source_id: int, state, known: dict[str, dict]) -> FeedBatch:
+        """Network and CPU work for one feed; returns the batch to load (no writes here)."""
+        headers = {}
+        if state["etag"]:
+            headers["If-None-Match"] = state["etag"]
+        if state["last_modified"]:
+            headers["If-Modified-Since"] = state["last_modified"]
+        result = self.fetcher.fetch(state["feed_url"], headers)
+        batch = FeedBatch(source_id, feed.name, result, result.status, result.reason, None)
+        parsed = None
+        if result.status == OK:
+            parsed, result = self._read_feed(result, state, batch)
+        batch.fetches.append(("feed", result))
+        entries = parsed.entries if parsed else ()
+        items = self._feed_items(entries, known)
+        retry = [self._known_item(row) for h, row in known.items()
+                 if row["state"] in RETRY_STATES and row["attempts"] < MAX_ITEM_ATTEMPTS and h not in
+                 {i.url_hash for i in items}]
+        batch.items, batch.articles = self._process_items(feed, items + retry, batch)
+        return batch
+
+    def _read_feed(self, result: FetchResult, state, batch: FeedBatch) -> tuple[ParsedFeed | None, FetchResult]:
+        body_hash = hashlib.sha256(result.body or b"").hexdigest()
+        if body_hash == state["body_hash"]:
+            result = replace(result, status=NOT_MODIFIED, reason="body unchanged since the last fetch (same hash)")
+            batch.feed_status, batch.feed_reason = result.status, result.reason
+            return None, result
+        parsed = parse_feed(result.body or b"", result.headers, result.final_url)
+        if not parsed.is_feed:
+            result = replace(result, status=NOT_A_FEED, reason=f"not a feed: {parsed.problem or 'no feed elements'}")
+            batch.feed_status, batch.feed_reason = result.status, result.reason
+            return None, result
+        reason = f"{len(parsed.entries)} entries" + (f"; not well-formed: {parsed.problem}" if parsed.problem else "")
+        result = replace(result, reason=reason)
+        batch.feed_reason = reason
+        batch.new_state = FeedState(result.headers.get("etag"), result.headers.get("last-modified"), body_hash, 0)
+        batch.feed_url = result.permanent_redirect
+        return parsed, result
+
+    @staticmethod
+    def _known_item(row: dict) -> ItemOutcome:
+        return ItemOutcome(row["url_hash"], row["url"], row["guid"], row["title"], row["summary"],
+                           row["published_raw"], load.utc(row["published_at"]), "pending",
+                           attempts=row["attempts"])
+
+    @staticmethod
+    def _feed_items(entries, known: dict[str, dict]) -> list[ItemOutcome]:
+        """New feed entries as items; unusable links are refused with their reason."""
+        items: dict[str, ItemOutcome] = {}
+        for entry in entries:
+            if not entry.url:
+                continue
+            try:
+                url = clean_url(check_url(entry.url))
+                key = url_hash(url)
+                state, error = "pending", None
+            except (RefusedURL, ValueError) as exc:
+                url, key, state, error = entry.url[:2000], hashlib.sha256(entry.url.encode()).hexdigest(), REFUSED, str(exc)
+            previous = known.get(key)
+            if key in items or (previous and previous["state"] not in RETRY_STATES):
+                continue
+            items[key] = ItemOutcome(key, url, entry.guid, entry.title, entry.summary, entry.published_raw,
+                                     entry.published_at, state, error,
+                                     attempts=previous["attempts"] if previous else 0, date_problem=entry.date_problem)
+        return list(items.values())
+
+    def _process_items(self, feed: FeedSource, items: list[ItemOutcome], batch: FeedBatch):
+        todo = [i for i in items if i.state == "pending"]
+        with self.engine.connect() as conn:
+            stored = load.existing_articles(conn, [i.url_hash for i in todo])
+        outcomes = [i for i in items if i.state == REFUSED]
+        for item in items:
+            if item.state == REFUSED:
+                batch.fetches.append(("article", FetchResult(item.url, REFUSED, item.error or "refused")))
+        fresh = [i for i in todo if i.url_hash not in stored]
+        outcomes += [replace(i, state="done") for i in todo if i.url_hash in stored]
+        articles = []
+        for outcome, article, fetches in self.page_pool.map(lambda i: self.process_item(feed, i), fresh):
+            outcomes.append(outcome)
+            batch.fetches.extend(fetches)
+            if article is not None:
+                articles.append(article)
+        return outcomes, articles
+
+    # ------------------------------------------------------------------ article
+    def process_item(self, feed: FeedSource, item: ItemOutcome):
+        """Fetch, extract, clean and tag one article page. Returns (outcome, article or None, fetches)."""
+        fetches: list[tuple[str, FetchResult]] = []
+        attempts = item.attempts + 1
+        decision, robots_fetch = self.robots.check(item.url)
+        if robots_fetch is not None:
+            fetches.append(("robots", robots_fetch))
+        if not decision.allowed:
+            fetches.append(("article", FetchResult(item.url, REFUSED, decision.reason)))
+            state = "failed" if "unavailable" in decision.reason else REFUSED
+            return replace(item, state=state, error=decision.reason, attempts=attempts), None, fetches
+        result = self.fetcher.fetch(item.url)
+        fetches.append(("article", result))
+        if result.status != OK:
+            state = {TEMPORARY: "failed", REFUSED: REFUSED}.get(result.status, "gone")
+            return replace(item, state=state, error=result.reason, attempts=attempts), None, fetches
+        article = self.build_article(feed, item, result)
+        if article is None:
+            return replace(item, state="gone", error="no article text found on the page", attempts=attempts), None, fetches
+        return replace(item, state="done", error=None, attempts=attempts), article, fetches
+
+    def build_article(self, feed: FeedSource, item: ItemOutcome, result: FetchResult) -> ArticleRecord | None:
+        page_url = result.final_url or item.url
+        extracted = extract_article(result.body or b"", page_url, self.rules,
+                                    content_type=result.headers.get("content-type"), declared_language=feed.language)
+        if not extracted.text:
+            return None
+        title = extracted.title or item.title
+        key_url = extracted.canonical_url if _same_site(extracted.canonical_url, page_url) else page_url
+        published, date_source = extracted.published_at, "page"
+        if published is None and item.published_at is not None:
+            published, date_source = item.published_at, "feed"
+        day = published.date() if published else result.fetched_at.date()
+        return ArticleRecord(
+            url_hash=url_hash(key_url), url=clean_url(key_url), canonical_url=extracted.canonical_url,
+            final_url=result.final_url, title=title, authors=extracted.authors, site_name=extracted.site_name,
+            published_at=published, published_raw=extracted.published_raw or item.published_raw,
+            date_problem=extracted.date_problem or item.date_problem,
+            date_source=date_source if published else "fetched", day=day, fetched_at=result.fetched_at,
+            language=extracted.language, declared_language=feed.language, extraction_method=extracted.method,
+            text=extracted.text, text_hash=content_fingerprint(extracted.text),
+            minhash=minhash_to_bytes(text_minhash(extracted.text)), raw_html=result.body or b"",
+            content_type=result.headers.get("content-type"), tags=self.tagger.tag(title, extracted.text),
+            item_url_hashes=(item.url_hash,),
+        )
+
+
+def _same_site(canonical: str | None, page_url: str) -> bool:
+    """A canonical link is trusted only on the page's own host (a page cannot claim another site's URL)."""
+    from urllib.parse import urlsplit
+
+    if not canonical:
+        return False
+    return (urlsplit(canonical).hostname or "").removeprefix("www.") == \
+        (urlsplit(page_url).hostname or "").removeprefix("www.")
+
+
+def day_interval(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,110 @@
+"""One place that reads the environment; a bad value fails fast with the variable's name."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; Russia-Iran news monitor)"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the pipeline cannot use."""
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Limits applied to every HTTP request the pipeline makes."""
+
+    deadline: float = 20.0  # seconds for the whole request, headers and body included
+    connect_timeout: float = 5.0
+    max_bytes: int = 5 * 1024 * 1024  # counted on decompressed bytes
+    max_redirects: int = 5
+    retries: int = 2  # extra attempts after a temporary failure
+    backoff: float = 0.5  # seconds, doubled each attempt
+    max_retry_after: float = 30.0  # cap on a server's Retry-After within one run
+    per_host_concurrency: int = 2
+    per_host_delay: float = 0.0  # minimum seconds between two requests to one host
+    workers: int = 8
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_hosts: bool = False
+    private_allowlist: tuple[str, ...] = ()  # addresses allowed even so (tests opt in to their own server)
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_url: str
+    data_dir: Path
+    feeds_path: Path
+    taxonomy_path: Path
+    cleaning_path: Path
+    limits: FetchLimits = field(default_factory=FetchLimits)
+
+    def with_limits(self, **changes) -> "Settings":
+        return replace(self, limits=replace(self.limits, **changes))
+
+
+def default_warehouse_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'warehouse.sqlite'}"
+
+
+def _env_float(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _env_int(env, name: str, default: int) -> int:
+    value = _env_float(env, name, default)
+    if value != int(value):
+        raise SettingsError(f"{name}={env.get(name)!r} must be a whole number")
+    return int(value)
+
+
+def _env_bool(env, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+def load_settings(env=None) -> Settings:
+    """Read NEWSMON_* variables; raise SettingsError naming the variable on a bad value."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("NEWSMON_DATA_DIR") or DEFAULT_DATA_DIR)
+    defaults = FetchLimits()
+    limits = FetchLimits(
+        deadline=_env_float(env, "NEWSMON_FETCH_DEADLINE", defaults.deadline),
+        connect_timeout=_env_float(env, "NEWSMON_CONNECT_TIMEOUT", defaults.connect_timeout),
+        max_bytes=_env_int(env, "NEWSMON_MAX_BYTES", defaults.max_bytes),
+        max_redirects=_env_int(env, "NEWSMON_MAX_REDIRECTS", defaults.max_redirects),
+        retries=_env_int(env, "NEWSMON_RETRIES", defaults.retries),
+        max_retry_after=_env_float(env, "NEWSMON_MAX_RETRY_AFTER", defaults.max_retry_after),
+        per_host_concurrency=max(1, _env_int(env, "NEWSMON_PER_HOST_CONCURRENCY", defaults.per_host_concurrency)),
+        per_host_delay=_env_float(env, "NEWSMON_PER_HOST_DELAY", defaults.per_host_delay),
+        workers=max(1, _env_int(env, "NEWSMON_WORKERS", defaults.workers)),
+        user_agent=env.get("NEWSMON_USER_AGENT") or defaults.user_agent,
+        allow_private_hosts=_env_bool(env, "NEWSMON_ALLOW_PRIVATE_HOSTS", False),
+    )
+    return Settings(
+        warehouse_url=env.get("NEWSMON_WAREHOUSE_URL") or default_warehouse_url(data_dir),
+        data_dir=data_dir,
+        feeds_path=Path(env.get("NEWSMON_FEEDS") or PROJECT_ROOT / "config" / "feeds.yaml"),
+        taxonomy_path=Path(env.get("NEWSMON_TAXONOMY") or PROJECT_ROOT / "config" / "taxonomy.yaml"),
+        cleaning_path=Path(env.get("NEWSMON_CLEANING") or PROJECT_ROOT / "config" / "cleaning.yaml"),
+        limits=limits,
+    )

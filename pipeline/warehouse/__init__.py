@@ -1,0 +1,1 @@
+"""The relational warehouse: engines, migrations, views, idempotent loads and trend queries."""

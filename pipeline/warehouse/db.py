@@ -1,0 +1,113 @@
+"""Engines, migrations and views. The Alembic migrations are the one definition of the tables; code reflects them."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from ..settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQL_DIR = PROJECT_ROOT / "sql"
+_metadata_cache: dict[str, MetaData] = {}
+_metadata_lock = threading.Lock()
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse URL is unusable or the warehouse is not at the current schema."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLAlchemy URL; SQLite files get their folder, WAL and foreign keys."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise WarehouseError(f"{url!r} is not a SQLAlchemy URL; use e.g. sqlite:///data/warehouse.sqlite "
+                             "or postgresql+psycopg://user@host:5432/db") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Migrate to the newest schema and (re)create the analyst views; safe to run any number of times."""
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        apply_views(conn)
+    with _metadata_lock:
+        _metadata_cache.pop(_cache_key(engine), None)
+    return head_revision()
+
+
+def view_files() -> list[Path]:
+    return sorted((SQL_DIR / "views").glob("*.sql"))
+
+
+def apply_views(conn) -> None:
+    """Drop and recreate every view in sql/views in file-name order (a view's file is named after it)."""
+    files = view_files()
+    cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
+    for path in reversed(files):
+        conn.execute(text(f"DROP VIEW IF EXISTS {path.stem}{cascade}"))
+    for path in files:
+        conn.execute(text(path.read_text(encoding="utf-8")))
+
+
+def _cache_key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def tables(engine_or_conn) -> MetaData:
+    """The warehouse tables, reflected once per database from what the migrations created."""
+    engine = getattr(engine_or_conn, "engine", engine_or_conn)
+    key = _cache_key(engine)
+    with _metadata_lock:
+        if key not in _metadata_cache:
+            if current_revision(engine) != head_revision():
+                raise WarehouseError(f"the warehouse at {engine.url.render_as_string()} is not at the current "
+                                     "schema; run `newsmon db upgrade` first")
+            metadata = MetaData()
+            metadata.reflect(bind=engine, views=False)
+            _metadata_cache[key] = metadata
+        return _metadata_cache[key]

@@ -1,0 +1,311 @@
+"""Idempotent loads: every write is an upsert keyed on what identifies the row, one transaction per feed batch."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..config import FeedSource, TaxonomySpec
+from ..dedup import StoryIndex, minhash_from_bytes
+from ..models import ArticleRecord, FeedBatch
+from .db import tables
+
+OK_STATUSES = ("ok", "not_modified")
+DEAD_AFTER_FAILURES = 3  # from this many failures in a row a feed is fetched less often (never dropped)
+
+
+def _insert(conn: Connection, table):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def upsert(conn: Connection, table, rows: list[dict], keys: list[str], update_columns: list[str] | None = None):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE the given columns (or DO NOTHING), for many rows at once."""
+    if not rows:
+        return
+    statement = _insert(conn, table)
+    if update_columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={c: statement.excluded[c] for c in update_columns})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, rows)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Datetimes come back naive from SQLite; they are always stored in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def sync_sources(conn: Connection, feeds: list[FeedSource], now: datetime) -> dict[str, int]:
+    """Insert or update the configured feeds; feeds no longer configured are disabled, never deleted."""
+    sources = tables(conn).tables["sources"]
+    rows = [dict(name=f.name, feed_url=f.url, site_url=f.site, language=f.language, country=f.country,
+                 perspective=f.perspective, archive=f.archive, enabled=f.enabled, created_at=now) for f in feeds]
+    upsert(conn, sources, rows, ["name"],
+           ["feed_url", "site_url", "language", "country", "perspective", "archive", "enabled"])
+    names = [f.name for f in feeds]
+    conn.execute(update(sources).where(sources.c.name.not_in(names)).values(enabled=False))
+    return dict(conn.execute(select(sources.c.name, sources.c.id).where(sources.c.name.in_(names))).all())
+
+
+def record_taxonomy(conn: Connection, spec: TaxonomySpec, now: datetime) -> None:
+    """Remember the taxonomy version in use and make it the current one for the trend views."""
+    versions = tables(conn).tables["taxonomy_versions"]
+    conn.execute(update(versions).where(versions.c.version != spec.version).values(is_current=False))
+    upsert(conn, versions, [dict(version=spec.version, content_sha256=spec.sha256, is_current=True,
+                                 first_used_at=now)], ["version"], ["is_current", "content_sha256"])
+
+
+def start_run(conn: Connection, mode: str, now: datetime, interval: tuple[datetime, datetime] | None,
+              triggered_by: str | None, taxonomy_version: str) -> int:
+    runs = tables(conn).tables["pipeline_runs"]
+    start, end = interval or (None, None)
+    return conn.execute(runs.insert().values(
+        mode=mode, triggered_by=triggered_by, interval_start=start, interval_end=end, started_at=now,
+        status="running", taxonomy_version=taxonomy_version).returning(runs.c.id)).scalar_one()
+
+
+def finish_run(conn: Connection, run_id: int, status: str, counts: dict[str, int], error: str | None = None):
+    runs = tables(conn).tables["pipeline_runs"]
+    conn.execute(update(runs).where(runs.c.id == run_id).values(
+        status=status, finished_at=datetime.now(timezone.utc), error=error, **counts))
+
+
+def feed_state(conn: Connection, source_id: int):
+    sources = tables(conn).tables["sources"]
+    return conn.execute(select(sources).where(sources.c.id == source_id)).mappings().one()
+
+
+def known_items(conn: Connection, source_id: int) -> dict[str, dict]:
+    """The feed's items already seen, by URL hash (to count attempts and retry what failed)."""
+    items = tables(conn).tables["feed_items"]
+    rows = conn.execute(select(items).where(items.c.source_id == source_id)).mappings()
+    return {row["url_hash"]: dict(row) for row in rows}
+
+
+def existing_articles(conn: Connection, url_hashes) -> dict[str, int]:
+    articles = tables(conn).tables["articles"]
+    hashes = list(set(url_hashes))
+    found: dict[str, int] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start:start + 500]
+        found.update(conn.execute(select(articles.c.url_hash, articles.c.id)
+                                  .where(articles.c.url_hash.in_(chunk))).all())
+    return found
+
+
+def load_story_index(conn: Connection, since: date) -> StoryIndex:
+    """Recent articles' MinHashes, so that a copy published days later still joins its story."""
+    articles = tables(conn).tables["articles"]
+    index = StoryIndex()
+    rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
+                        .where(articles.c.day >= since, articles.c.minhash.is_not(None)))
+    for article_id, story_id, minhash in rows:
+        index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
+    return index
+
+
+def next_fetch_after(status: str, failures: int, now: datetime) -> datetime | None:
+    """A feed that keeps failing is slowed down (1, 2, 4 … up to 7 days) but never dropped."""
+    if status in OK_STATUSES or failures < DEAD_AFTER_FAILURES:
+        return None
+    return now + timedelta(days=min(2 ** (failures - DEAD_AFTER_FAILURES), 7))
+
+
+@dataclass
+class LoadCounts:
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_relevant: int = 0
+    items_failed: int = 0
+
+
+def load_feed_batch(conn: Connection, batch: FeedBatch, run_id: int, story_index: StoryIndex,
+                    now: datetime) -> tuple[LoadCounts, list]:
+    """Write one feed's outcome in the caller's transaction. Returns counts and index additions for after commit."""
+    _log_fetches(conn, batch, run_id)
+    _update_source(conn, batch, now)
+    articles = _dedupe(batch.articles)
+    before = existing_articles(conn, [a.url_hash for a in articles])
+    ids = _upsert_articles(conn, articles, batch.source_id, run_id, now)
+    additions = _assign_stories(conn, articles, ids, story_index)
+    _upsert_raw_pages(conn, articles, ids)
+    _replace_tags(conn, articles, ids, now)
+    item_articles = _upsert_items(conn, batch, articles, ids, now)
+    links = [dict(article_id=i, source_id=batch.source_id, first_seen_at=now) for i in item_articles.values()]
+    upsert(conn, tables(conn).tables["article_sources"], _unique(links, ("article_id", "source_id")),
+           ["article_id", "source_id"])
+    counts = LoadCounts(
+        articles_new=sum(1 for a in articles if a.url_hash not in before),
+        articles_updated=sum(1 for a in articles if a.url_hash in before),
+        articles_relevant=sum(1 for a in articles if a.tags.relevant),
+        items_failed=sum(1 for i in batch.items if i.state in ("failed", "refused")),
+    )
+    return counts, additions
+
+
+def _unique(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    return list({tuple(r[k] for k in keys): r for r in rows}.values())
+
+
+def _dedupe(articles: list[ArticleRecord]) -> list[ArticleRecord]:
+    """Two items of one batch can resolve to the same article (canonical URL): keep the first."""
+    unique: dict[str, ArticleRecord] = {}
+    for article in articles:
+        unique.setdefault(article.url_hash, article)
+    return list(unique.values())
+
+
+def _log_fetches(conn, batch: FeedBatch, run_id: int) -> None:
+    log = tables(conn).tables["fetch_log"]
+    rows = [dict(run_id=run_id, source_id=batch.source_id, kind=kind, url=r.url[:4000],
+                 final_url=(r.final_url or "")[:4000] or None, status=r.status, http_status=r.http_status,
+                 reason=(r.reason or "")[:2000], bytes=r.size, elapsed_ms=r.elapsed_ms, attempts=r.attempts,
+                 fetched_at=r.fetched_at, fetched_day=r.fetched_at.date()) for kind, r in batch.fetches]
+    if rows:
+        conn.execute(log.insert(), rows)
+
+
+def _update_source(conn, batch: FeedBatch, now: datetime) -> None:
+    sources = tables(conn).tables["sources"]
+    current = conn.execute(select(sources.c.consecutive_failures).where(sources.c.id == batch.source_id)).scalar_one()
+    ok = batch.feed_status in OK_STATUSES
+    failures = 0 if ok else current + 1
+    values = dict(last_status=batch.feed_status, last_reason=batch.feed_reason[:2000], last_fetched_at=now,
+                  consecutive_failures=failures, next_fetch_after=next_fetch_after(batch.feed_status, failures, now))
+    if ok:
+        values["last_success_at"] = now
+    if batch.new_state is not None:
+        values.update(etag=batch.new_state.etag, last_modified=batch.new_state.last_modified,
+                      body_hash=batch.new_state.body_hash)
+    if batch.feed_url:
+        values["feed_url"] = batch.feed_url
+    conn.execute(update(sources).where(sources.c.id == batch.source_id).values(**values))
+
+
+def _upsert_articles(conn, articles: list[ArticleRecord], source_id: int, run_id: int, now: datetime) -> dict[str, int]:
+    table = tables(conn).tables["articles"]
+    rows = [dict(
+        url_hash=a.url_hash, url=a.url, canonical_url=a.canonical_url, source_id=source_id, title=a.title,
+        authors=json.dumps(list(a.authors), ensure_ascii=False), site_name=a.site_name, published_at=a.published_at,
+        published_raw=a.published_raw, date_problem=a.date_problem, day=a.day, week=a.week, month=a.month,
+        date_source=a.date_source, fetched_at=a.fetched_at, language=a.language,
+        declared_language=a.declared_language, extraction_method=a.extraction_method, word_count=a.word_count,
+        text=a.text, text_hash=a.text_hash, minhash=a.minhash, first_run_id=run_id, updated_at=now,
+    ) for a in articles]
+    upsert(conn, table, rows, ["url_hash"], [
+        "canonical_url", "title", "authors", "site_name", "published_at", "published_raw", "date_problem", "day",
+        "week", "month", "date_source", "language", "declared_language", "extraction_method", "word_count", "text",
+        "text_hash", "minhash", "updated_at"])
+    return existing_articles(conn, [a.url_hash for a in articles])
+
+
+def _assign_stories(conn, articles: list[ArticleRecord], ids: dict[str, int], index: StoryIndex) -> list:
+    """Give each article without a story one: an exact copy's, a near-duplicate's, or its own id."""
+    table = tables(conn).tables["articles"]
+    if not ids:
+        return []
+    have = dict(conn.execute(select(table.c.id, table.c.story_id).where(table.c.id.in_(list(ids.values())))).all())
+    additions, assigned_in_batch = [], {}
+    for article in articles:
+        article_id = ids[article.url_hash]
+        minhash = minhash_from_bytes(article.minhash)
+        story = have.get(article_id)
+        if story is None:
+            story = (_exact_copy_story(conn, table, article.text_hash, article_id)
+                     or assigned_in_batch.get(article.text_hash)
+                     or index.find_story(minhash, exclude=article_id)
+                     or _batch_story(additions, minhash)
+                     or article_id)
+            conn.execute(update(table).where(table.c.id == article_id).values(story_id=story))
+        assigned_in_batch.setdefault(article.text_hash, story)
+        additions.append((article_id, story, minhash))
+    return additions
+
+
+def _exact_copy_story(conn, table, text_hash: str, article_id: int) -> int | None:
+    return conn.execute(select(table.c.story_id).where(
+        table.c.text_hash == text_hash, table.c.id != article_id, table.c.story_id.is_not(None))
+        .order_by(table.c.id).limit(1)).scalar()
+
+
+def _batch_story(additions: list, minhash) -> int | None:
+    """Near-duplicates inside one batch are not in the index yet (it is updated after commit)."""
+    from .. import dedup
+
+    best = max(((minhash.jaccard(m), story) for _, story, m in additions), default=(0.0, None))
+    return best[1] if best[0] >= dedup.THRESHOLD else None
+
+
+def _upsert_raw_pages(conn, articles: list[ArticleRecord], ids: dict[str, int]) -> None:
+    table = tables(conn).tables["raw_pages"]
+    rows = [dict(article_id=ids[a.url_hash], url=a.url, final_url=a.final_url, fetched_at=a.fetched_at,
+                 content_type=a.content_type, compression="gzip", body=gzip.compress(a.raw_html, 6),
+                 body_sha256=hashlib.sha256(a.raw_html).hexdigest(), size=len(a.raw_html)) for a in articles]
+    upsert(conn, table, rows, ["article_id"],
+           ["url", "final_url", "fetched_at", "content_type", "compression", "body", "body_sha256", "size"])
+
+
+def _replace_tags(conn, articles: list[ArticleRecord], ids: dict[str, int], now: datetime) -> None:
+    replace_tags(conn, [(ids[a.url_hash], a.tags) for a in articles], now)
+
+
+def replace_tags(conn, tagged: list, now: datetime) -> None:
+    """Write relevance and topic rows for (article id, TagResult) pairs, replacing that version's old rows."""
+    meta = tables(conn)
+    relevance, topics = meta.tables["article_relevance"], meta.tables["article_topics"]
+    by_version: dict[str, list[int]] = {}
+    for article_id, result in tagged:
+        by_version.setdefault(result.taxonomy_version, []).append(article_id)
+    for version, article_ids in by_version.items():
+        conn.execute(topics.delete().where(topics.c.taxonomy_version == version, topics.c.article_id.in_(article_ids)))
+    relevance_rows, topic_rows = [], []
+    for article_id, result in tagged:
+        ev = result.evidence
+        relevance_rows.append(dict(
+            article_id=article_id, taxonomy_version=result.taxonomy_version, relevant=result.relevant,
+            score=result.relevance, evidence=ev.text if ev else None, evidence_field=ev.field if ev else None,
+            evidence_start=ev.start if ev else None, evidence_end=ev.end if ev else None, tagged_at=now))
+        topic_rows.extend(dict(
+            article_id=article_id, taxonomy_version=result.taxonomy_version, topic=t.topic, score=t.score,
+            evidence=t.evidence.text, evidence_field=t.evidence.field, evidence_start=t.evidence.start,
+            evidence_end=t.evidence.end, tagged_at=now) for t in result.topics)
+    upsert(conn, relevance, relevance_rows, ["article_id", "taxonomy_version"],
+           ["relevant", "score", "evidence", "evidence_field", "evidence_start", "evidence_end", "tagged_at"])
+    if topic_rows:
+        conn.execute(topics.insert(), topic_rows)
+
+
+def _upsert_items(conn, batch: FeedBatch, articles: list[ArticleRecord], ids: dict[str, int],
+                  now: datetime) -> dict[str, int]:
+    """Record every feed item with its state; return item URL hash -> article id for the items resolved."""
+    table = tables(conn).tables["feed_items"]
+    article_of_item = {h: ids[a.url_hash] for a in articles for h in (a.item_url_hashes or (a.url_hash,))}
+    already = existing_articles(conn, [i.url_hash for i in batch.items if i.state == "done"
+                                       and i.url_hash not in article_of_item])
+    article_of_item.update(already)
+    rows = [dict(source_id=batch.source_id, url_hash=i.url_hash, url=i.url[:4000], guid=(i.guid or "")[:2000] or None,
+                 title=i.title, summary=i.summary, published_raw=i.published_raw, published_at=i.published_at,
+                 state=i.state, attempts=i.attempts, last_error=(i.error or "")[:2000] or None,
+                 article_id=article_of_item.get(i.url_hash), first_seen_at=now, last_seen_at=now)
+            for i in _unique_items(batch.items)]
+    upsert(conn, table, rows, ["source_id", "url_hash"],
+           ["title", "summary", "published_raw", "published_at", "state", "attempts", "last_error", "article_id",
+            "last_seen_at"])
+    done = {i.url_hash for i in batch.items if i.state == "done"}
+    return {h: a for h, a in article_of_item.items() if h in done}
+
+
+def _unique_items(items):
+    unique = {}
+    for item in items:
+        unique.setdefault(item.url_hash, item)
+    return list(unique.values())

@@ -1,0 +1,90 @@
+"""Shared fixtures: warehouses on real SQLite and real PostgreSQL, and a real HTTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pipeline.config import load_cleaning, load_taxonomy
+from pipeline.settings import PROJECT_ROOT, FetchLimits
+from pipeline.tag import Tagger
+
+POSTGRES_URL = os.environ.get("NEWSMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("NEWSMON_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
+
+
+_PG_PROBLEM = _postgres_available()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path):
+    """A fresh, empty warehouse: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+        return
+    if _PG_PROBLEM:
+        if REQUIRE_POSTGRES:
+            pytest.fail(_PG_PROBLEM)
+        pytest.skip(_PG_PROBLEM)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(warehouse_url):
+    from pipeline.warehouse.db import make_engine, upgrade
+
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    return load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def tagger(taxonomy):
+    return Tagger(taxonomy)
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
+
+
+@pytest.fixture
+def limits():
+    """Fast limits for tests; loopback allowed explicitly because the test server lives there."""
+    return FetchLimits(deadline=3.0, connect_timeout=1.0, max_bytes=256 * 1024, max_redirects=3, retries=1,
+                       backoff=0.01, max_retry_after=0.2, per_host_concurrency=4, workers=4,
+                       allow_private_hosts=True)
+
+
+@pytest.fixture
+def sample_site():
+    from pipeline.sample_site import SampleSite
+
+    with SampleSite() as site:
+        yield site
