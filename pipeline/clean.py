@@ -17,7 +17,7 @@ _MAX_LINE_FOR_RULES = 160  # a boilerplate line is short; long lines are article
 def repair_mojibake(text: str) -> str:
     """Fix text decoded with the wrong charset, but only when ftfy detects mojibake."""
     if ftfy.badness.is_bad(text):
-        return ftfy.fix_text(text, normalization="NFC")
+        return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_latin_ligatures=False)
     return text
 
 

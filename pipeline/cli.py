@@ -16,7 +16,7 @@ from .trends import QueryError
 from .warehouse.db import WarehouseError
 
 log = logging.getLogger("newsmon")
-USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, FileNotFoundError)
+USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, OSError)
 
 
 class UsageError(ValueError):
@@ -45,7 +45,7 @@ def cmd_demo(args, settings) -> int:
 
     url = args.warehouse or f"sqlite:///{settings.data_dir / 'demo.sqlite'}"
     _progress(f"newsmon demo: bundled sample site → {url}")
-    result = run_demo(settings, url, _progress)
+    result = run_demo(settings, url, _progress, port=args.port)
     print(result.summary)
     print(f"\nExplore it: newsmon query --list; newsmon query weekly_defence_stories_since_treaty --warehouse {url}")
     return 0
@@ -202,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     demo = with_warehouse(sub.add_parser("demo", help="run the pipeline over the bundled sample site (offline)"))
+    demo.add_argument("--port", type=int, default=8765, help="loopback port for the sample site (default 8765)")
     demo.set_defaults(func=cmd_demo)
     run = with_warehouse(sub.add_parser("run", help="fetch the configured feeds into the warehouse"))
     run.add_argument("--date", help="the day this run covers (YYYY-MM-DD, default today)")

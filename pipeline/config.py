@@ -55,11 +55,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Lin
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
 
 
-def read_yaml(path: Path | str, text: str | None = None) -> Any:
+def read_yaml(path: Path | str, transform=None) -> Any:
     """Parse a YAML file keeping line numbers; raise ConfigError on unreadable or invalid YAML."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8") if text is None else text
+        text = path.read_text(encoding="utf-8")
+        text = transform(text) if transform else text
     except FileNotFoundError:
         raise ConfigError(path, None, "", "file not found; check the path or the NEWSMON_* variable") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -137,10 +138,8 @@ def parse_feed_entry(path, entry, index: int, line: int | None) -> FeedSource:
 def load_feeds(path: Path | str, base_url: str | None = None) -> list[FeedSource]:
     """Load the feed list; `base_url` replaces {{BASE}} (used by the bundled sample site)."""
     path = Path(path)
-    text = None
-    if base_url is not None:
-        text = path.read_text(encoding="utf-8").replace("{{BASE}}", base_url.rstrip("/"))
-    doc = read_yaml(path, text)
+    substitute = (lambda text: text.replace("{{BASE}}", base_url.rstrip("/"))) if base_url else None
+    doc = read_yaml(path, transform=substitute)
     if not isinstance(doc, dict) or not isinstance(doc.get("feeds"), list):
         raise ConfigError(path, getattr(doc, "line", None), "feeds", "the file needs a top-level list `feeds:`")
     feeds, seen_names, seen_urls = [], {}, {}

@@ -10,6 +10,7 @@ from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
 SHINGLE_WORDS = 4
+SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures are only comparable within one scheme
 THRESHOLD = 0.6  # estimated Jaccard similarity of word 4-shingles above which two texts are one story
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -22,7 +23,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
 
 
 def text_minhash(text: str) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     minhash.update_batch(list(shingles(text)))
     return minhash
 
@@ -32,7 +33,7 @@ def minhash_to_bytes(minhash: MinHash) -> bytes:
 
 
 def minhash_from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=SCHEME)
 
 
 class StoryIndex:

@@ -13,6 +13,7 @@ from .trends import format_table, run_query
 from .warehouse.db import make_engine
 
 DEMO_FEEDS = SITE_DIR / "feeds.yaml"
+DEMO_PORT = 8765  # fixed, so that a second demo run sees the same article URLs and adds nothing
 
 
 @dataclass
@@ -21,7 +22,7 @@ class DemoResult:
     summary: str
 
 
-def run_demo(settings: Settings, warehouse_url: str, progress=None) -> DemoResult:
+def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = DEMO_PORT) -> DemoResult:
     """Serve the sample site on loopback, run the pipeline once into `warehouse_url`, summarise the trends."""
     settings = settings.with_limits(allow_private_hosts=True, per_host_concurrency=4, deadline=10.0, retries=1,
                                     backoff=0.1)
@@ -29,7 +30,12 @@ def run_demo(settings: Settings, warehouse_url: str, progress=None) -> DemoResul
     rules = load_cleaning(settings.cleaning_path)
     engine = make_engine(warehouse_url)
     try:
-        with SampleSite() as site, Fetcher(settings.limits) as fetcher:
+        try:
+            site = SampleSite(port=port)
+        except OSError as exc:
+            raise OSError(f"cannot serve the sample site on 127.0.0.1:{port} ({exc.strerror}); "
+                          "pass --port with a free port") from None
+        with site, Fetcher(settings.limits) as fetcher:
             if progress:
                 progress(f"sample news site serving on {site.base_url}")
             feeds = load_feeds(DEMO_FEEDS, base_url=site.base_url)

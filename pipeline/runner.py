@@ -50,8 +50,11 @@ class FeedReport:
     name: str
     status: str
     reason: str
+    items_seen: int = 0
     articles_new: int = 0
-    items_failed: int = 0
+    articles_updated: int = 0
+    articles_failed: int = 0
+    articles_relevant: int = 0
 
 
 @dataclass
@@ -65,6 +68,11 @@ class RunReport:
 Progress = Callable[[str], None]
 
 
+def new_counts(feeds_total: int) -> dict[str, int]:
+    return dict(feeds_total=feeds_total, feeds_ok=0, feeds_failed=0, items_seen=0, articles_new=0,
+                articles_updated=0, articles_failed=0, articles_relevant=0)
+
+
 class Pipeline:
     """Holds what one run shares: the fetcher, robots cache, tagger, cleaning rules and story index."""
 
@@ -74,9 +82,32 @@ class Pipeline:
         self.robots = RobotsCache(fetcher, fetcher.limits.user_agent)
         self.progress = progress or (lambda message: None)
         self._load_lock = threading.Lock()
+        self._page_pool: ThreadPoolExecutor | None = None
+        self._story_index = None
 
     # ------------------------------------------------------------------ run
     def run(self, feeds: list[FeedSource], options: RunOptions = RunOptions()) -> RunReport:
+        """Start a run, process every enabled feed concurrently (one transaction each), finish the run."""
+        run_id, source_ids = self.start_run(feeds, options)
+        report = RunReport(run_id, "running", new_counts(len(feeds)))
+        enabled = [f for f in feeds if f.enabled]
+        try:
+            with ThreadPoolExecutor(self.fetcher.limits.workers, thread_name_prefix="feed") as pool:
+                jobs = [pool.submit(self.run_feed, feed, source_ids[feed.name], run_id, options) for feed in enabled]
+                for done, job in enumerate(jobs, 1):
+                    feed_report = job.result()
+                    report.feeds.append(feed_report)
+                    self.progress(f"[{done}/{len(jobs)}] {feed_report.name}: {feed_report.status}"
+                                  f" ({feed_report.articles_new} new articles) {feed_report.reason}")
+        except DBAPIError as exc:
+            self.finish_run(run_id, report.feeds, len(feeds), f"warehouse error: {type(exc).__name__}: {exc.orig}")
+            raise
+        finally:
+            self.close()
+        return self.finish_run(run_id, report.feeds, len(feeds))
+
+    def start_run(self, feeds: list[FeedSource], options: RunOptions = RunOptions()) -> tuple[int, dict[str, int]]:
+        """Migrate if needed, record the taxonomy version and the feed list, open a pipeline_runs row."""
         now = datetime.now(timezone.utc)
         upgrade(self.engine)
         with self.engine.begin() as conn:
@@ -84,46 +115,51 @@ class Pipeline:
             source_ids = load.sync_sources(conn, feeds, now)
             run_id = load.start_run(conn, options.mode, now, options.interval, options.triggered_by,
                                     self.taxonomy.version)
-            self.story_index = load.load_story_index(conn, (now - timedelta(days=STORY_WINDOW_DAYS)).date())
-        counts = dict(feeds_total=len(feeds), feeds_ok=0, feeds_failed=0, items_seen=0, articles_new=0,
-                      articles_updated=0, articles_failed=0, articles_relevant=0)
-        report = RunReport(run_id, "running", counts)
         self.progress(f"run {run_id}: {len(feeds)} feeds")
-        workers = self.fetcher.limits.workers
-        try:
-            with ThreadPoolExecutor(workers, thread_name_prefix="feed") as feed_pool, \
-                    ThreadPoolExecutor(workers, thread_name_prefix="page") as self.page_pool:
-                jobs = [feed_pool.submit(self._run_feed, feed, source_ids[feed.name], run_id, now, options)
-                        for feed in feeds if feed.enabled]
-                for done, job in enumerate(jobs, 1):
-                    feed_report = job.result()
-                    report.feeds.append(feed_report)
-                    self._count(counts, feed_report)
-                    self.progress(f"[{done}/{len(jobs)}] {feed_report.name}: {feed_report.status}"
-                                  f" ({feed_report.articles_new} new articles) {feed_report.reason}")
-        except DBAPIError as exc:
-            self._finish(run_id, "failed", counts, f"warehouse error: {exc.__class__.__name__}: {exc.orig}")
-            raise
-        report.status = "ok" if counts["feeds_failed"] == 0 else "partial"
-        self._finish(run_id, report.status, counts)
-        return report
+        return run_id, source_ids
 
-    def _finish(self, run_id, status, counts, error=None):
+    def finish_run(self, run_id: int, feeds: list["FeedReport"], feeds_total: int, error: str | None = None) -> RunReport:
+        """Close the run row with its counts; status ok, partial (some feed failed) or failed (error)."""
+        counts = new_counts(feeds_total)
+        for feed_report in feeds:
+            ok = feed_report.status in (OK, NOT_MODIFIED, "skipped")
+            counts["feeds_ok" if ok else "feeds_failed"] += 1
+            for key in ("items_seen", "articles_new", "articles_updated", "articles_failed", "articles_relevant"):
+                counts[key] += getattr(feed_report, key)
+        status = "failed" if error else ("ok" if counts["feeds_failed"] == 0 else "partial")
         try:
             with self.engine.begin() as conn:
                 load.finish_run(conn, run_id, status, counts, error)
         except DBAPIError:
+            if error is None:
+                raise
             log.exception("could not record the end of run %s", run_id)
+        return RunReport(run_id, status, counts, list(feeds))
 
-    @staticmethod
-    def _count(counts, feed_report: FeedReport):
-        ok = feed_report.status in (OK, NOT_MODIFIED, "skipped")
-        counts["feeds_ok" if ok else "feeds_failed"] += 1
-        counts["articles_new"] += feed_report.articles_new
-        counts["articles_failed"] += feed_report.items_failed
+    def close(self) -> None:
+        if self._page_pool is not None:
+            self._page_pool.shutdown()
+            self._page_pool = None
 
-    def _run_feed(self, feed: FeedSource, source_id: int, run_id: int, now: datetime, options: RunOptions):
-        """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised."""
+    @property
+    def page_pool(self) -> ThreadPoolExecutor:
+        if self._page_pool is None:
+            self._page_pool = ThreadPoolExecutor(self.fetcher.limits.workers, thread_name_prefix="page")
+        return self._page_pool
+
+    def story_index(self):
+        """Recent articles' MinHashes, loaded once per pipeline object (and per process)."""
+        with self._load_lock:
+            if self._story_index is None:
+                since = (datetime.now(timezone.utc) - timedelta(days=STORY_WINDOW_DAYS)).date()
+                with self.engine.connect() as conn:
+                    self._story_index = load.load_story_index(conn, since)
+            return self._story_index
+
+    def run_feed(self, feed: FeedSource, source_id: int, run_id: int, options: RunOptions = RunOptions()) -> "FeedReport":
+        """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised;
+        warehouse errors are raised (the caller or Airflow retries)."""
+        now = datetime.now(timezone.utc)
         with self.engine.connect() as conn:
             state = load.feed_state(conn, source_id)
             known = load.known_items(conn, source_id)
@@ -137,12 +173,14 @@ class Pipeline:
             failure = FetchResult(feed.url, TEMPORARY, f"internal error: {type(exc).__name__}: {exc}")
             batch = FeedBatch(source_id, feed.name, failure, TEMPORARY, failure.reason, None,
                               fetches=[("feed", failure)])
+        index = self.story_index()
         with self._load_lock:
             with self.engine.begin() as conn:
-                counts, additions = load.load_feed_batch(conn, batch, run_id, self.story_index, now)
+                counts, additions = load.load_feed_batch(conn, batch, run_id, index, now)
             for addition in additions:
-                self.story_index.add(*addition)
-        return FeedReport(feed.name, batch.feed_status, batch.feed_reason, counts.articles_new, counts.items_failed)
+                index.add(*addition)
+        return FeedReport(feed.name, batch.feed_status, batch.feed_reason, len(batch.items), counts.articles_new,
+                          counts.articles_updated, counts.items_failed, counts.articles_relevant)
 
     # ------------------------------------------------------------------ feed
     def process_feed(self, feed: FeedSource, source_id: int, state, known: dict[str, dict]) -> FeedBatch:

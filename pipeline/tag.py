@@ -42,11 +42,21 @@ def term_pattern(term: str) -> str:
     return rf"(?<!\w){pattern}" + (r"\w*" if stem else r"(?!\w)")
 
 
-def compile_terms(terms) -> re.Pattern | None:
-    if not terms:
+def is_acronym(term: str) -> bool:
+    """Capitals of up to five letters (IT, AI, SCO, ВТБ) match only in capitals."""
+    letters = term.rstrip("*")
+    return letters.isupper() and letters.isalpha() and len(letters) <= 5
+
+
+def compile_terms(terms, case_sensitive: bool = False) -> re.Pattern | None:
+    """One alternation for a term list, longest first; acronyms go in the case-sensitive pattern."""
+    chosen = sorted({t for t in terms if is_acronym(t) == case_sensitive}, key=lambda t: -len(t))
+    if not chosen:
         return None
-    ordered = sorted(set(terms), key=lambda t: -len(t))
-    return re.compile("|".join(f"(?:{term_pattern(t)})" for t in ordered))
+    if case_sensitive:
+        return re.compile("|".join(
+            rf"(?<!\w){re.escape(t.rstrip('*'))}" + (r"\w*" if t.endswith("*") else r"(?!\w)") for t in chosen))
+    return re.compile("|".join(f"(?:{term_pattern(t)})" for t in chosen))
 
 
 @dataclass(frozen=True)
@@ -127,25 +137,25 @@ class Tagger:
     def __init__(self, spec: TaxonomySpec):
         self.spec = spec
         self.version = spec.version
-        self.groups: dict[str, re.Pattern] = {}
-        for name, terms in (("russia", spec.actors["russia"]), ("iran", spec.actors["iran"]),
-                            ("pair", spec.pair_terms), ("cue", spec.relation_cues), ("other", spec.other_states)):
-            pattern = compile_terms(terms)
-            if pattern is not None:
-                self.groups[name] = pattern
         self.topics = spec.topics
-        for topic in spec.topics:
-            self.groups[f"topic:{topic.id}"] = compile_terms(topic.terms)
-            if topic.exclude:
-                self.groups[f"exclude:{topic.id}"] = compile_terms(topic.exclude)
+        lexicons = [("russia", spec.actors["russia"]), ("iran", spec.actors["iran"]), ("pair", spec.pair_terms),
+                    ("cue", spec.relation_cues), ("other", spec.other_states)]
+        lexicons += [(f"topic:{t.id}", t.terms) for t in spec.topics]
+        lexicons += [(f"exclude:{t.id}", t.exclude) for t in spec.topics if t.exclude]
+        # (group, pattern, matched against the original text rather than the folded one)
+        self.patterns: list[tuple[str, re.Pattern, bool]] = []
+        for group, terms in lexicons:
+            for case_sensitive in (False, True):
+                pattern = compile_terms(terms, case_sensitive)
+                if pattern is not None:
+                    self.patterns.append((group, pattern, case_sensitive))
 
     # -- matching
-    def _annotate(self, sentences: list[_Sentence], folded: str) -> None:
+    def _annotate(self, sentences: list[_Sentence], source: str) -> None:
         starts = [s.start for s in sentences]
-        for group, pattern in self.groups.items():
-            if pattern is None:
-                continue
-            for match in pattern.finditer(folded):
+        folded = fold(source)
+        for group, pattern, case_sensitive in self.patterns:
+            for match in pattern.finditer(source if case_sensitive else folded):
                 index = bisect.bisect_right(starts, match.start()) - 1
                 if index >= 0 and match.end() <= sentences[index].end:
                     sentences[index].spans.setdefault(group, []).append(match.span())
@@ -171,7 +181,7 @@ class Tagger:
         sentences = split_sentences(title, "title", -1) + split_sentences(text, "text")
         for field_name, source in (("title", title), ("text", text)):
             group = [s for s in sentences if s.field == field_name]
-            self._annotate(group, fold(source))
+            self._annotate(group, source)
         for s in sentences:
             s.pair_score = self._pair_score(s, title if s.field == "title" else text)
         best = max(sentences, key=lambda s: (s.pair_score, s.field == "text"), default=None)
@@ -183,7 +193,7 @@ class Tagger:
         topics = self._topics(sentences, title, text) if relevant else ()
         return TagResult(relevant, round(relevance, 3), evidence, topics, self.version)
 
-    def _context(self, sentence: _Sentence, sentences: list[_Sentence], index: int) -> float:
+    def _context(self, sentence: _Sentence, sentences: list[_Sentence]) -> float:
         """How strongly a sentence is about the pair: itself, through a pair phrase, or through its paragraph."""
         if sentence.pair_score >= RELEVANCE_THRESHOLD:
             return 0.9
@@ -195,16 +205,12 @@ class Tagger:
             return 0.7
         if paragraph_has_pair and (sentence.has("russia") or sentence.has("iran")):
             return 0.7
-        neighbours = [sentences[i] for i in (index - 1, index + 1) if 0 <= i < len(sentences)]
-        if any(n.paragraph == sentence.paragraph and n.field == sentence.field
-               and n.pair_score >= RELEVANCE_THRESHOLD for n in neighbours):
-            return 0.6
         return 0.0
 
     def _topics(self, sentences: list[_Sentence], title: str, text: str) -> tuple[TopicTag, ...]:
         found: dict[str, list[tuple[float, _Sentence]]] = {}
-        for index, sentence in enumerate(sentences):
-            context = self._context(sentence, sentences, index)
+        for sentence in sentences:
+            context = self._context(sentence, sentences)
             if context < TOPIC_THRESHOLD:
                 continue
             source = title if sentence.field == "title" else text
@@ -215,7 +221,7 @@ class Tagger:
             hits = found.get(topic.id)
             if not hits:
                 continue
-            best_context, best_sentence = max(hits, key=lambda h: (h[0], -h[1].paragraph, -h[1].start))
+            best_context, best_sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
             score = min(1.0, best_context + 0.05 * min(len(hits) - 1, 2))
             tags.append(TopicTag(topic.id, round(score, 3), _evidence(best_sentence, title, text)))
         return tuple(tags)

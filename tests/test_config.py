@@ -1,0 +1,96 @@
+"""Configuration files are validated on load with file, line and key in the message; settings fail fast."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import ConfigError, TOPIC_IDS, PERSPECTIVES, load_cleaning, load_feeds, load_taxonomy
+from pipeline.sample_site import SITE_DIR
+from pipeline.settings import PROJECT_ROOT, SettingsError, load_settings
+
+GOOD_FEED = """feeds:
+  - name: A
+    url: https://a.example/rss
+    language: en
+    country: GB
+    perspective: western
+"""
+
+
+def write(tmp_path, text, name="feeds.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_production_feed_list_is_valid_and_broad():
+    feeds = load_feeds(PROJECT_ROOT / "config" / "feeds.yaml")
+    assert len(feeds) >= 15
+    assert {f.language for f in feeds} >= {"en", "ru", "fa"}
+    assert {f.perspective for f in feeds} == set(PERSPECTIVES)
+    assert all(f.url.startswith("https://") or f.url.startswith("http://") for f in feeds)
+
+
+def test_sample_site_feed_list_substitutes_the_base_url():
+    feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url="http://127.0.0.1:9999")
+    assert feeds[0].url.startswith("http://127.0.0.1:9999/feeds/")
+
+
+def test_taxonomy_has_every_topic_and_a_version():
+    taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
+    assert [t.id for t in taxonomy.topics] == list(TOPIC_IDS)
+    assert taxonomy.version and len(taxonomy.sha256) == 64
+    assert all(t.terms for t in taxonomy.topics)
+
+
+@pytest.mark.parametrize("replace, line, key, problem", [
+    ("perspective: western", 6, "feeds[0].perspective", "'westrn' is not one of"),
+    ("country: GB", 5, "feeds[0].country", "'gb' is not valid"),
+    ("language: en", 4, "feeds[0].language", "'xx' is not one of"),
+    ("url: https://a.example/rss", 3, "feeds[0].url", "'ftp://a' is not valid"),
+])
+def test_a_bad_feed_line_is_named(tmp_path, replace, line, key, problem):
+    bad_value = {"perspective": "westrn", "country": "gb", "language": "xx", "url": "ftp://a"}[replace.split(":")[0]]
+    path = write(tmp_path, GOOD_FEED.replace(replace, f"{replace.split(':')[0]}: {bad_value}"))
+    with pytest.raises(ConfigError) as error:
+        load_feeds(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}:")
+    assert key in message and problem in message
+    assert error.value.line == 2  # the entry's first line; the key names the field
+
+
+def test_duplicate_feed_names_point_at_the_first(tmp_path):
+    path = write(tmp_path, GOOD_FEED + GOOD_FEED.split("\n", 1)[1].replace("a.example", "b.example"))
+    with pytest.raises(ConfigError, match=r"feeds\[1\]\.name: 'A' already used on line 2"):
+        load_feeds(path)
+
+
+def test_missing_key_and_invalid_yaml(tmp_path):
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.name: missing"):
+        load_feeds(write(tmp_path, GOOD_FEED.replace("  - name: A\n    url", "  - url")))
+    with pytest.raises(ConfigError, match=r":2: invalid YAML"):
+        load_feeds(write(tmp_path, "feeds:\n  - [unclosed\n"))
+    with pytest.raises(ConfigError, match="file not found"):
+        load_feeds(tmp_path / "nope.yaml")
+
+
+def test_taxonomy_errors_name_the_key(tmp_path):
+    text = (PROJECT_ROOT / "config" / "taxonomy.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing topic ids: sanctions"):
+        load_taxonomy(write(tmp_path, text.replace("  sanctions:", "  sanctionz:"), "taxonomy.yaml"))
+
+
+def test_bad_cleaning_pattern_is_named(tmp_path):
+    path = write(tmp_path, "boilerplate_lines:\n  - 'ok'\n  - '(unclosed'\n", "cleaning.yaml")
+    with pytest.raises(ConfigError, match=r"cleaning.yaml:3: boilerplate_lines\[1\]: bad pattern"):
+        load_cleaning(path)
+
+
+def test_settings_fail_fast_naming_the_variable():
+    with pytest.raises(SettingsError, match="NEWSMON_FETCH_DEADLINE='soon' is not a number"):
+        load_settings({"NEWSMON_FETCH_DEADLINE": "soon"})
+    with pytest.raises(SettingsError, match="NEWSMON_ALLOW_PRIVATE_HOSTS='maybe'"):
+        load_settings({"NEWSMON_ALLOW_PRIVATE_HOSTS": "maybe"})
+    settings = load_settings({"NEWSMON_WAREHOUSE_URL": "sqlite:///x.db", "NEWSMON_MAX_BYTES": "1000"})
+    assert settings.warehouse_url == "sqlite:///x.db" and settings.limits.max_bytes == 1000
+    assert settings.limits.allow_private_hosts is False  # production default
