@@ -68,7 +68,7 @@ def test_duplicate_feed_names_point_at_the_first(tmp_path):
 def test_missing_key_and_invalid_yaml(tmp_path):
     with pytest.raises(ConfigError, match=r"feeds\[0\]\.name: missing"):
         load_feeds(write(tmp_path, GOOD_FEED.replace("  - name: A\n    url", "  - url")))
-    with pytest.raises(ConfigError, match=r":2: invalid YAML"):
+    with pytest.raises(ConfigError, match=r"feeds.yaml:3: invalid YAML"):
         load_feeds(write(tmp_path, "feeds:\n  - [unclosed\n"))
     with pytest.raises(ConfigError, match="file not found"):
         load_feeds(tmp_path / "nope.yaml")
