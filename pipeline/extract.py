@@ -120,16 +120,17 @@ def _canonical(soup: BeautifulSoup, page_url: str | None) -> str | None:
 
 
 def fallback_text(soup: BeautifulSoup) -> str:
-    """Paragraph-density fallback: the text of the element holding the most paragraph text."""
+    """Paragraph-density fallback: the text of the element whose own paragraphs hold the most text."""
     for tag in soup(list(_FALLBACK_DROP)):
         tag.decompose()
-    best, best_len = None, 0
-    for container in soup.find_all(["article", "main", "div", "section", "body"]):
-        length = sum(len(p.get_text(" ", strip=True)) for p in container.find_all("p", recursive=False))
-        if length > best_len:
-            best, best_len = container, length
-    if best is None:
+    weight: dict[int, list] = {}
+    for paragraph in soup.find_all("p"):
+        parent = paragraph.parent
+        entry = weight.setdefault(id(parent), [parent, 0])
+        entry[1] += len(paragraph.get_text(" ", strip=True))
+    if not weight:
         return ""
+    best = max(weight.values(), key=lambda entry: entry[1])[0]
     blocks = best.find_all(["h1", "h2", "h3", "p", "li", "blockquote"])
     return "\n".join(b.get_text(" ", strip=True) for b in blocks if b.get_text(strip=True))
 
