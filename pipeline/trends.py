@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from .warehouse.db import SQL_DIR
+from .warehouse.db import SQL_DIR, tables
 
 QUERIES_DIR = SQL_DIR / "queries"
 _HEADER = re.compile(r"^--\s*(name|question|params|run|notes):\s*(.*)$")
@@ -69,6 +69,7 @@ def run_query(engine: Engine, name: str, values: dict[str, str] | None = None) -
     if name not in queries:
         raise QueryError(f"no query named {name!r}; `newsmon query --list` shows the {len(queries)} there are")
     query = queries[name]
+    tables(engine)  # raises WarehouseError with what to do when the schema is missing or old
     with engine.connect() as conn:
         result = conn.execute(text(query.sql), query.bind(values or {}))
         return list(result.keys()), [tuple(row) for row in result]

@@ -1,6 +1,7 @@
 """Shared fixtures: warehouses on real SQLite and real PostgreSQL, and a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -29,11 +30,11 @@ def _postgres_available() -> str | None:
 _PG_PROBLEM = _postgres_available()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request, tmp_path):
-    """A fresh, empty warehouse: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+@contextlib.contextmanager
+def fresh_warehouse(kind: str, directory):
+    """A fresh, empty warehouse URL: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'warehouse.sqlite'}"
         return
     if _PG_PROBLEM:
         if REQUIRE_POSTGRES:
@@ -43,10 +44,21 @@ def warehouse_url(request, tmp_path):
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+WAREHOUSE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=WAREHOUSE_KINDS)
+def warehouse_url(request, tmp_path):
+    with fresh_warehouse(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -88,3 +100,24 @@ def sample_site():
 
     with SampleSite() as site:
         yield site
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_KINDS)
+def demo_warehouse(request, tmp_path_factory):
+    """A warehouse filled once per module by the pipeline over the sample site (SQLite and PostgreSQL)."""
+    from pipeline.config import load_feeds
+    from pipeline.httpclient import Fetcher
+    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.sample_site import SITE_DIR, SampleSite
+    from pipeline.warehouse.db import make_engine
+
+    taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
+    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, workers=4, allow_private_hosts=True)
+    with fresh_warehouse(request.param, tmp_path_factory.mktemp("demo")) as url:
+        engine = make_engine(url)
+        with SampleSite() as site, Fetcher(limits) as fetcher:
+            feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
+            rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
+            Pipeline(engine, Tagger(taxonomy), taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+        yield engine
+        engine.dispose()

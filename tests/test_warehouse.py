@@ -1,0 +1,148 @@
+"""Schema from the migrations, idempotent loads, and the warehouse refusing to run on an old schema."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from pipeline.config import FeedSource
+from pipeline.dedup import StoryIndex, minhash_to_bytes, text_minhash
+from pipeline.httpclient import FetchResult
+from pipeline.models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+from pipeline.textutil import content_fingerprint
+from pipeline.urls import url_hash
+from pipeline.warehouse import load
+from pipeline.warehouse.db import WarehouseError, alembic_config, make_engine, tables, upgrade
+
+NOW = datetime(2025, 1, 28, 12, tzinfo=timezone.utc)
+EXPECTED_TABLES = {"sources", "fetch_log", "articles", "article_sources", "feed_items", "raw_pages", "taxonomy_versions",
+                   "article_relevance", "article_topics", "pipeline_runs"}
+
+
+def test_upgrade_creates_tables_and_views_and_is_repeatable(engine):
+    names = set(inspect(engine).get_table_names())
+    assert EXPECTED_TABLES <= names
+    assert {"topic_weekly", "coverage_daily", "stories"} <= set(inspect(engine).get_view_names())
+    upgrade(engine)  # a second upgrade changes nothing and does not fail
+    assert set(inspect(engine).get_table_names()) == names
+
+
+def test_downgrade_then_upgrade(engine):
+    config = alembic_config()
+    with engine.begin() as conn:
+        for view in inspect(engine).get_view_names():
+            conn.execute(text(f"DROP VIEW IF EXISTS {view}"))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    assert not (EXPECTED_TABLES & set(inspect(engine).get_table_names()))
+    upgrade(engine)
+    assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+
+
+def test_an_unmigrated_warehouse_says_what_to_do(warehouse_url):
+    engine = make_engine(warehouse_url)
+    with pytest.raises(WarehouseError, match="run `newsmon db upgrade`"):
+        tables(engine)
+    engine.dispose()
+
+
+def test_a_bad_url_is_a_clear_error():
+    with pytest.raises(WarehouseError, match="not a SQLAlchemy URL"):
+        make_engine("warehouse.sqlite")
+
+
+def article(tagger, url: str, text_body: str, title: str = "Russia and Iran sign a treaty") -> ArticleRecord:
+    return ArticleRecord(
+        url_hash=url_hash(url), url=url, canonical_url=None, final_url=url, title=title, authors=("A. Writer",),
+        site_name="Site", published_at=NOW, published_raw="2025-01-28", date_problem=None, date_source="page",
+        day=date(2025, 1, 28), fetched_at=NOW, language="en", declared_language="en", extraction_method="trafilatura",
+        text=text_body, text_hash=content_fingerprint(text_body), minhash=minhash_to_bytes(text_minhash(text_body)),
+        raw_html=b"<html>" + text_body.encode() + b"</html>", content_type="text/html", tags=tagger.tag(title, text_body),
+        item_url_hashes=(url_hash(url),))
+
+
+def batch_for(source_id: int, articles: list[ArticleRecord]) -> FeedBatch:
+    feed_fetch = FetchResult("https://example.org/rss", "ok", "2 entries", http_status=200, fetched_at=NOW)
+    items = [ItemOutcome(a.url_hash, a.url, None, a.title, None, None, NOW, "done", attempts=1) for a in articles]
+    return FeedBatch(source_id, "Example", feed_fetch, "ok", "2 entries", FeedState('"e1"', None, "h" * 64, 0),
+                     items=items, articles=articles, fetches=[("feed", feed_fetch)])
+
+
+TEXT = ("Presidents Putin and Pezeshkian signed a comprehensive strategic partnership treaty in Moscow. "
+        "Russia will supply Iran with Su-35 fighter jets and S-400 air defence systems under the deal, officials said.")
+
+
+def counts(engine):
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar()
+                for t in ("articles", "raw_pages", "article_topics", "article_relevance", "feed_items", "article_sources")}
+
+
+def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxonomy):
+    feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
+    with engine.begin() as conn:
+        load.record_taxonomy(conn, taxonomy, NOW)
+        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
+        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+    first = article(tagger, "https://example.org/a", TEXT)
+    copy_in_batch = article(tagger, "https://example.org/a?utm_source=x", TEXT)  # same key: removed before upsert
+    syndicated = article(tagger, "https://other.example/b", TEXT + " Reporting by a wire service.")
+    index = StoryIndex()
+    for _ in range(2):
+        with engine.begin() as conn:
+            result, additions = load.load_feed_batch(conn, batch_for(source_id, [first, copy_in_batch, syndicated]),
+                                                     run_id, index, NOW)
+        for addition in additions:
+            index.add(*addition)
+        after = counts(engine)
+        assert after["articles"] == 2 and after["raw_pages"] == 2 and after["article_relevance"] == 2
+    assert result.articles_new == 0 and result.articles_updated == 2
+    with engine.connect() as conn:
+        stories = conn.execute(text("SELECT COUNT(DISTINCT story_id) FROM articles")).scalar()
+        topics = set(conn.execute(text("SELECT topic FROM article_topics")).scalars())
+        state = conn.execute(text("SELECT etag, body_hash, last_status FROM sources")).one()
+    assert stories == 1  # the syndicated copy joined the first article's story
+    assert {"diplomacy", "defence"} <= topics
+    assert state == ('"e1"', "h" * 64, "ok")
+
+
+def test_retagging_replaces_a_versions_rows(engine, tagger, taxonomy):
+    feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
+    with engine.begin() as conn:
+        load.record_taxonomy(conn, taxonomy, NOW)
+        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
+        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id,
+                             StoryIndex(), NOW)
+        article_id = conn.execute(text("SELECT id FROM articles")).scalar()
+        no_topics = tagger.tag("Weather", "It rained in Paris.")
+        load.replace_tags(conn, [(article_id, no_topics)], NOW)
+        assert conn.execute(text("SELECT COUNT(*) FROM article_topics")).scalar() == 0
+        assert conn.execute(text("SELECT relevant FROM article_relevance")).scalar() in (False, 0)
+
+
+def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
+    from pipeline.clean import normalize_text
+
+    dirty = normalize_text("Moscow and Tehran\x00 signed\ud800 a deal\x07.")
+    assert dirty == "Moscow and Tehran signed a deal."
+    feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
+    with engine.begin() as conn:
+        load.record_taxonomy(conn, taxonomy, NOW)
+        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
+        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id,
+                             StoryIndex(), NOW)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT text FROM articles")).scalar() == dirty
+
+
+def test_removed_feeds_are_disabled_not_deleted(engine):
+    feeds = [FeedSource(n, f"https://{n}.example/rss", None, "en", "GB", "western") for n in ("a", "b")]
+    with engine.begin() as conn:
+        load.sync_sources(conn, feeds, NOW)
+        load.sync_sources(conn, feeds[:1], NOW)
+        rows = dict(conn.execute(text("SELECT name, enabled FROM sources")).all())
+    assert {k: bool(v) for k, v in rows.items()} == {"a": True, "b": False}
