@@ -7,7 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; Russia-Iran news monitor)"
+DEFAULT_USER_AGENT = "newsmon/0.1 (Russia-Iran news-monitoring pipeline; operators set NEWSMON_USER_AGENT with a contact)"
 
 
 class SettingsError(ValueError):
