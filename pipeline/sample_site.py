@@ -61,12 +61,22 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that hangs up mid-response (deadlines, size caps) is expected here, not an error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class SampleSite:
     """Context manager: `with SampleSite() as site: site.base_url`. Extra `routes` map a path to a handler."""
 
     def __init__(self, root: Path = SITE_DIR, host: str = "127.0.0.1", port: int = 0, routes: dict | None = None):
-        self.server = ThreadingHTTPServer((host, port), SiteHandler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer((host, port), SiteHandler)
         self.server.root = Path(root).resolve()
         self.server.routes = dict(routes or {})
         self.server.requests = []
