@@ -1,0 +1,50 @@
+"""
+### news_retag — re-tag stored articles with the current taxonomy
+
+Manual only. Pick a date range (by article day), optionally the taxonomy version you expect the file to carry
+(the run fails if it does not match), and whether to do a dry run. Tags are written under the taxonomy's version
+next to the old ones, the version becomes the current one for the trend views, and `news_trends` follows.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Param, dag, task
+
+from pipeline_airflow.assets import WAREHOUSE
+
+PARAMS = {
+    "start_date": Param("2025-01-01", type="string", format="date", title="First day",
+                        description="first article day to re-tag"),
+    "end_date": Param("2025-12-31", type="string", format="date", title="Last day",
+                      description="last article day to re-tag (included)"),
+    "taxonomy_version": Param("", type="string", title="Taxonomy version",
+                              description="expected version of the taxonomy file; empty: whatever the file says"),
+    "taxonomy_path": Param("", type="string", title="Taxonomy file",
+                           description="empty: Variable newsmon_taxonomy_path, else config/taxonomy.yaml"),
+    "dry_run": Param(False, type="boolean", title="Dry run", description="count what would change, write nothing"),
+}
+
+
+@dag(
+    schedule=None,
+    start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    params=PARAMS,
+    tags=["newsmon", "tagging"],
+    doc_md=__doc__,
+    default_args={"owner": "newsmon", "retries": 2, "retry_delay": timedelta(minutes=1),
+                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+)
+def news_retag():
+    @task(outlets=[WAREHOUSE])
+    def retag(params=None) -> dict:
+        from pipeline_airflow.retag import retag_range
+
+        return retag_range(params)
+
+    retag()
+
+
+news_retag()

@@ -1,0 +1,178 @@
+"""Task bodies of `news_daily`: plan a run (live fetch, archive replay or paged history), process one feed, close.
+
+Jobs and reports that travel through XCom are small JSON dicts. A broken feed is recorded in its report and the
+run goes on; only warehouse errors raise, so that Airflow retries the task.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MODES = ("auto", "live", "replay", "archive")
+LIVE_WINDOW = timedelta(days=2)  # a run whose interval ended longer ago than this replays the archive
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a run needs besides the warehouse: paths, limits and the feed list's {{BASE}}, from params."""
+
+    feeds_path: Path
+    taxonomy_path: Path
+    cleaning_path: Path
+    feeds_base_url: str | None
+    settings: object  # pipeline.settings.Settings
+
+
+def run_config(params: dict) -> RunConfig:
+    """Params first, then the Variables newsmon_feeds_path / newsmon_taxonomy_path, then NEWSMON_* defaults."""
+    from airflow.sdk import Variable
+
+    from pipeline.settings import load_settings
+
+    settings = load_settings()
+    if params.get("allow_private_hosts"):
+        settings = settings.with_limits(allow_private_hosts=True)
+    feeds = params.get("feeds_path") or Variable.get("newsmon_feeds_path", default=None) or settings.feeds_path
+    taxonomy = params.get("taxonomy_path") or Variable.get("newsmon_taxonomy_path", default=None) \
+        or settings.taxonomy_path
+    return RunConfig(Path(feeds), Path(taxonomy), settings.cleaning_path, params.get("feeds_base_url") or None,
+                     settings)
+
+
+def run_interval(context) -> tuple[datetime, datetime]:
+    """The run's data interval; runs without a logical date (manual, asset-triggered) get the 24 hours before
+    they were queued."""
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if start is not None and end is not None and end > start:
+        return _utc(start), _utc(end)
+    run_after = _utc(getattr(context["dag_run"], "run_after", None) or datetime.now(timezone.utc))
+    return run_after - timedelta(days=1), run_after
+
+
+def choose_mode(requested: str, run_type: str, interval_end: datetime, now: datetime) -> str:
+    """Backfills and runs for intervals long past replay the archive (feeds only show recent items)."""
+    if requested not in MODES:
+        raise ValueError(f"mode {requested!r} is not one of {', '.join(MODES)}")
+    if requested != "auto":
+        return requested
+    if run_type == "backfill" or interval_end < now - LIVE_WINDOW:
+        return "replay"
+    return "live"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _run_type(context) -> str:
+    run_type = getattr(context["dag_run"], "run_type", "manual")
+    return str(getattr(run_type, "value", run_type))
+
+
+def plan_run(params: dict, context) -> list[dict]:
+    """Open the warehouse run row; returns one job per feed, or per source for a replay, each naming its run.
+    A run with nothing to do (no source to replay, no paged archive) is closed at once."""
+    from pipeline.config import load_feeds, load_taxonomy
+    from pipeline.replay import archived_sources, start_replay_run
+    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.warehouse.db import make_engine, upgrade
+
+    from .warehouse import warehouse_url
+
+    start, end = run_interval(context)
+    mode = choose_mode(params.get("mode") or "auto", _run_type(context), end, datetime.now(timezone.utc))
+    config = run_config(params)
+    taxonomy = load_taxonomy(config.taxonomy_path)
+    triggered_by = f"airflow {context['dag'].dag_id} {context['run_id']}"
+    engine = make_engine(warehouse_url())
+    try:
+        if mode == "replay":
+            upgrade(engine)
+            run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
+            targets = archived_sources(engine)
+        else:
+            feeds = load_feeds(config.feeds_path, base_url=config.feeds_base_url)
+            options = RunOptions(mode=mode, interval=(start, end), triggered_by=triggered_by)
+            run_id, source_ids = _offline_pipeline(engine, taxonomy).start_run(feeds, options)
+            wanted = [f for f in feeds if f.enabled and (mode == "live" or f.archive == "wordpress_paged")]
+            targets = {f.name: source_ids[f.name] for f in wanted}
+        if not targets:
+            _offline_pipeline(engine).finish_run(run_id, [], 0)
+    finally:
+        engine.dispose()
+    log.info("run %s: %s over [%s, %s), %d jobs", run_id, mode, start, end, len(targets))
+    run = dict(run_id=run_id, mode=mode, start=start.isoformat(), end=end.isoformat(), jobs_total=len(targets))
+    return [dict(run, feed=name, source_id=source_id) for name, source_id in targets.items()]
+
+
+def _offline_pipeline(engine, taxonomy=None):
+    """A Pipeline for starting and finishing runs, which touches no network (it still wants a fetcher's limits)."""
+    from types import SimpleNamespace
+
+    from pipeline.runner import Pipeline
+    from pipeline.settings import FetchLimits
+
+    return Pipeline(engine, None, taxonomy, None, SimpleNamespace(limits=FetchLimits()))
+
+
+def process_feed(job: dict, params: dict) -> dict:
+    """Run one job: fetch one feed live, fetch its paged history, or replay one source's archive."""
+    from pipeline.config import load_cleaning, load_feeds, load_taxonomy
+    from pipeline.httpclient import Fetcher
+    from pipeline.replay import load_archive_history, replay_source
+    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.tag import Tagger
+    from pipeline.warehouse.db import make_engine
+
+    from .warehouse import warehouse_url
+
+    config = run_config(params)
+    taxonomy, rules = load_taxonomy(config.taxonomy_path), load_cleaning(config.cleaning_path)
+    start, end = datetime.fromisoformat(job["start"]), datetime.fromisoformat(job["end"])
+    engine = make_engine(warehouse_url())
+    try:
+        if job["mode"] == "replay":
+            report = replay_source(engine, rules, Tagger(taxonomy), job["source_id"], job["feed"], start, end)
+            return dataclasses.asdict(report)
+        feed = {f.name: f for f in load_feeds(config.feeds_path, base_url=config.feeds_base_url)}[job["feed"]]
+        with Fetcher(config.settings.limits) as fetcher:
+            pipeline = Pipeline(engine, Tagger(taxonomy), taxonomy, rules, fetcher)
+            try:
+                if job["mode"] == "archive":
+                    report = load_archive_history(pipeline, feed, job["source_id"], job["run_id"], start, end)
+                else:
+                    options = RunOptions(mode="live", interval=(start, end))
+                    report = pipeline.run_feed(feed, job["source_id"], job["run_id"], options)
+            finally:
+                pipeline.close()
+        return dataclasses.asdict(report)
+    finally:
+        engine.dispose()
+
+
+def finish_run(jobs: list[dict], reports: list[dict] | None) -> dict:
+    """Close the warehouse run row with the feeds' counts; returns the run summary (also the asset event's extra)."""
+    from pipeline.runner import FeedReport
+    from pipeline.warehouse.db import make_engine
+
+    from .warehouse import warehouse_url
+
+    jobs = list(jobs or [])
+    if not jobs:
+        return {"run_id": None, "status": "ok", "mode": None, "jobs": 0}
+    run = jobs[0]
+    reports = [FeedReport(**r) for r in (reports or []) if r]
+    engine = make_engine(warehouse_url())
+    try:
+        result = _offline_pipeline(engine).finish_run(run["run_id"], reports, run["jobs_total"])
+    finally:
+        engine.dispose()
+    for report in reports:
+        if report.status not in ("ok", "not_modified", "skipped"):
+            log.warning("feed %s: %s (%s)", report.name, report.status, report.reason)
+    return {"run_id": result.run_id, "status": result.status, "mode": run["mode"], **result.counts}

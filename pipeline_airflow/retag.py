@@ -1,0 +1,52 @@
+"""Task body of `news_retag`: re-tag stored articles of a date range with the taxonomy file in use."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import date, datetime, timedelta, timezone
+
+log = logging.getLogger(__name__)
+
+
+def retag_range(params: dict) -> dict:
+    """Call pipeline.retag.retag_articles over [start_date, end_date] (end inclusive) and make the version current."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipeline.config import load_taxonomy
+    from pipeline.retag import retag_articles
+    from pipeline.tag import Tagger
+    from pipeline.warehouse import load
+    from pipeline.warehouse.db import make_engine
+
+    from .daily import run_config
+    from .warehouse import warehouse_url
+
+    start, last = date.fromisoformat(params["start_date"]), date.fromisoformat(params["end_date"])
+    if last < start:
+        raise AirflowFailException(f"end_date {last} is before start_date {start}")
+    taxonomy = load_taxonomy(run_config(params).taxonomy_path)
+    wanted = (params.get("taxonomy_version") or "").strip()
+    if wanted and wanted != taxonomy.version:
+        raise AirflowFailException(f"taxonomy_version {wanted!r} was asked for, but the taxonomy file is version "
+                                   f"{taxonomy.version!r}; change the file or the param")
+    engine = make_engine(warehouse_url())
+    try:
+        result = retag_articles(engine, Tagger(taxonomy), start, last + timedelta(days=1), params["dry_run"])
+        if not params["dry_run"]:
+            with engine.begin() as conn:
+                load.record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+    finally:
+        engine.dispose()
+    summary = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
+    log.info("retag %s..%s with taxonomy %s (dry run: %s): %s", start, last, taxonomy.version, params["dry_run"], summary)
+    return {"taxonomy_version": taxonomy.version, "dry_run": params["dry_run"], "result": _jsonable(summary)}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
