@@ -156,6 +156,20 @@ def load_feeds(path: Path | str, base_url: str | None = None) -> list[FeedSource
 
 # ---------------------------------------------------------------- taxonomy
 
+ENTITY_KINDS = ("weapon_system", "project", "agreement", "person", "organisation", "programme", "place")
+ACTOR_STATES = ("russia", "iran")
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Two term lists that earn a topic together: a term of each at most `within` words apart (0: same sentence)."""
+
+    terms: tuple[str, ...]
+    with_terms: tuple[str, ...]
+    within: int = 0
+    pair_sentences_only: bool = False  # count only in a sentence that itself relates Russia and Iran
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     id: str
@@ -163,17 +177,34 @@ class TopicSpec:
     terms: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     overridden_by: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    combinations: tuple[Combination, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    id: str
+    kind: str
+    label: str
+    country: str | None
+    aliases: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class TaxonomySpec:
     version: str
     sha256: str
-    actors: dict[str, tuple[str, ...]]  # russia, iran
+    actors: dict[str, tuple[str, ...]]  # russia, iran (leaders' names included)
     pair_terms: tuple[str, ...]
     relation_cues: tuple[str, ...]
     other_states: tuple[str, ...]
     topics: tuple[TopicSpec, ...]
+    pair_references: tuple[str, ...] = ()
+    weak_relation_cues: tuple[str, ...] = ()
+    list_markers: tuple[str, ...] = ()
+    leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
+    entities: tuple[EntitySpec, ...] = ()
+    gazetteer_path: str | None = None
 
 
 def _terms(path, node, key: str, line) -> tuple[str, ...]:
@@ -189,34 +220,109 @@ def _terms(path, node, key: str, line) -> tuple[str, ...]:
         if not isinstance(items, list):
             raise ConfigError(path, _line_of(items, node) or line, where, "must be a list of terms")
         for index, term in enumerate(items):
+            item_line = _line_of(None, items, index) or line
             if not isinstance(term, str) or not term.strip() or term.strip() == "*":
-                item_line = _line_of(None, items, index) or line
                 raise ConfigError(path, item_line, f"{where}[{index}]", f"{term!r} is not a usable term")
+            if not re.search(r"[^\W_]", term):
+                raise ConfigError(path, item_line, f"{where}[{index}]", f"{term!r} has no letter or digit to match")
+            if "*" in term.strip().rstrip("*") and not re.search(r"\w\*(\s|$)", term):
+                raise ConfigError(path, item_line, f"{where}[{index}]", f"{term!r}: * must end a word (a prefix)")
             terms.append(term.strip())
     return tuple(terms)
 
 
-def _parse_topic(path, topic_id: str, node) -> TopicSpec:
+def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str, ...]]) -> Combination:
+    if not isinstance(node, dict) or "terms" not in node or "with" not in node:
+        raise ConfigError(path, getattr(node, "line", line), where, "needs `terms:` and `with:` (terms or a lexicon name)")
+    unknown = set(node) - {"terms", "with", "within", "pair_sentences_only"}
+    if unknown:
+        raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: terms, with, within, "
+                          "pair_sentences_only")
+    partner = node["with"]
+    if isinstance(partner, str):
+        if partner not in named:
+            raise ConfigError(path, node.line, f"{where}.with", f"{partner!r} is not a lexicon; use one of {', '.join(named)}")
+        with_terms = named[partner]
+    else:
+        with_terms = _terms(path, partner, f"{where}.with", node.line)
+    within = node.get("within", 0)
+    if not isinstance(within, int) or isinstance(within, bool) or within < 0:
+        raise ConfigError(path, node.line, f"{where}.within", "must be a whole number of words (0: same sentence)")
+    only_pairs = node.get("pair_sentences_only", False)
+    if not isinstance(only_pairs, bool):
+        raise ConfigError(path, node.line, f"{where}.pair_sentences_only", "must be true or false")
+    return Combination(_terms(path, node["terms"], f"{where}.terms", node.line), with_terms, within, only_pairs)
+
+
+TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "combinations"}
+
+
+def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -> TopicSpec:
     where = f"topics.{topic_id}"
     if topic_id not in TOPIC_IDS:
         raise ConfigError(path, getattr(node, "line", None), where, f"unknown topic id; the taxonomy has {', '.join(TOPIC_IDS)}")
     if not isinstance(node, dict) or "terms" not in node:
         raise ConfigError(path, getattr(node, "line", None), where, "needs a `terms:` list")
+    unknown = set(node) - TOPIC_KEYS
+    if unknown:
+        raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(TOPIC_KEYS))}")
     overridden = node.get("overridden_by") or []
     for other in overridden:
         if other not in TOPIC_IDS:
             raise ConfigError(path, node.line, f"{where}.overridden_by", f"{other!r} is not a topic id")
+    combos = node.get("combinations") or []
+    if not isinstance(combos, list):
+        raise ConfigError(path, node.line, f"{where}.combinations", "must be a list of {terms, with, within}")
     return TopicSpec(
         id=topic_id,
         label=str(node.get("label") or topic_id),
         terms=_terms(path, node["terms"], f"{where}.terms", node.line),
         exclude=_terms(path, node.get("exclude"), f"{where}.exclude", node.line),
         overridden_by=tuple(overridden),
+        weak=_terms(path, node.get("weak") or None, f"{where}.weak", node.line),
+        combinations=tuple(_parse_combination(path, c, f"{where}.combinations[{i}]", _line_of(c, combos, i), named)
+                           for i, c in enumerate(combos)),
     )
 
 
+def _parse_leaders(path, doc) -> dict[str, tuple[str, ...]]:
+    node = doc.get("leaders") or {}
+    if not isinstance(node, dict) or set(node) - {"russia", "iran", "roles"}:
+        raise ConfigError(path, getattr(node, "line", doc.line), "leaders", "needs `russia:`, `iran:` and `roles:` lists")
+    return {name: _terms(path, node.get(name), f"leaders.{name}", node.line) for name in ("russia", "iran", "roles")}
+
+
+def load_gazetteer(path: Path | str) -> tuple[EntitySpec, ...]:
+    """Load the named-entity gazetteer: systems, projects, agreements, people and organisations with aliases."""
+    path = Path(path)
+    doc = read_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
+        raise ConfigError(path, getattr(doc, "line", None), "entities", "the file needs a top-level list `entities:`")
+    entities, seen = [], {}
+    for index, node in enumerate(doc["entities"]):
+        where, line = f"entities[{index}]", _line_of(node, doc["entities"], index)
+        if not isinstance(node, dict):
+            raise ConfigError(path, line, where, "each entity is a mapping with id, kind, label and aliases")
+        entity_id = _require_str(path, node, "id", where, line, pattern=r"[a-z0-9][a-z0-9_.-]*")
+        if entity_id in seen:
+            raise ConfigError(path, line, f"{where}.id", f"{entity_id!r} already used on line {seen[entity_id]}")
+        seen[entity_id] = line
+        aliases = _terms(path, node.get("aliases"), f"{where}.aliases", line)
+        if not aliases:
+            raise ConfigError(path, line, f"{where}.aliases", "needs at least one alias")
+        entities.append(EntitySpec(
+            id=entity_id,
+            kind=_require_str(path, node, "kind", where, line, choices=ENTITY_KINDS),
+            label=_require_str(path, node, "label", where, line),
+            country=_require_str(path, node, "country", where, line, choices=ACTOR_STATES + ("other",),
+                                 required=False),
+            aliases=aliases,
+        ))
+    return tuple(entities)
+
+
 def load_taxonomy(path: Path | str) -> TaxonomySpec:
-    """Load the taxonomy and its lexicons; every topic id of the specification must be present."""
+    """Load the taxonomy and its lexicons (and the gazetteer it names); every topic id must be present."""
     path = Path(path)
     raw = path.read_bytes() if path.exists() else b""
     doc = read_yaml(path)
@@ -234,14 +340,28 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
     missing = [t for t in TOPIC_IDS if t not in topics]
     if missing:
         raise ConfigError(path, topics.line, "topics", f"missing topic ids: {', '.join(missing)}")
+    leaders = _parse_leaders(path, doc)
+    named = {"leaders": leaders["russia"] + leaders["iran"] + leaders["roles"]}
+    entities, gazetteer_path = (), None
+    if doc.get("gazetteer"):
+        gazetteer_path = path.parent / str(doc["gazetteer"])
+        entities = load_gazetteer(gazetteer_path)
+        raw += gazetteer_path.read_bytes()
     return TaxonomySpec(
         version=str(version).strip(),
         sha256=hashlib.sha256(raw).hexdigest(),
-        actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) for name in ("russia", "iran")},
+        actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) + leaders[name]
+                for name in ACTOR_STATES},
         pair_terms=_terms(path, doc.get("pair_terms"), "pair_terms", doc.line),
         relation_cues=_terms(path, doc.get("relation_cues"), "relation_cues", doc.line),
         other_states=_terms(path, doc.get("other_states"), "other_states", doc.line),
-        topics=tuple(_parse_topic(path, topic_id, node) for topic_id, node in topics.items()),
+        topics=tuple(_parse_topic(path, topic_id, node, named) for topic_id, node in topics.items()),
+        pair_references=_terms(path, doc.get("pair_references"), "pair_references", doc.line),
+        weak_relation_cues=_terms(path, doc.get("weak_relation_cues"), "weak_relation_cues", doc.line),
+        list_markers=_terms(path, doc.get("list_markers"), "list_markers", doc.line),
+        leaders=named["leaders"],
+        entities=entities,
+        gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 Relevance needs a sentence in which both states act toward each other; a topic needs a sentence about the pair
 in that domain. Every decision keeps its evidence: the sentence, its field (title or text) and character offsets.
+The rules are explained with examples in docs/tagging.md; the words behind them live in the taxonomy file.
 """
 from __future__ import annotations
 
@@ -10,53 +11,29 @@ import re
 from dataclasses import dataclass, field
 
 from .config import TaxonomySpec
+from .lexicon import Lexicon, Match, Token, tokenize
 
-RELEVANCE_THRESHOLD = 0.6
+RELEVANCE_THRESHOLD = 0.6  # a sentence relating the two states scores at least this
 TOPIC_THRESHOLD = 0.6
-ADJACENT_WORDS = 8  # two actor mentions this close are read as a pair ("Russia and Iran", "Moscow and Tehran")
-LIST_ITEM_MAX_WORDS = 3
+WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over
+CUE_BEFORE, CUE_AFTER = 4, 12  # a relation cue this many words before/after the two actor mentions joins them
+ADJACENT_LINK = 0.55  # Russia in one sentence, Iran in the next: context for topics, not relevance on its own
+LIST_MARKER_REACH = 3  # "including Russia and Iran": a list marker this close before the pair
+LIST_ITEM_MAX_WORDS = 3  # a list item longer than this has content of its own
+LIST_MIN_ITEMS = 3
+
+# Sentence context: how strongly a sentence is tied to the pair (see _contexts).
+PAIR_SENTENCE, BOTH_NAMED, ONE_ACTOR_IN_PAIR_PARAGRAPH, FOLLOWS_PAIR_SENTENCE = 1.0, 0.7, 0.75, 0.7
+ONE_ACTOR_IN_PAIR_ARTICLE = 0.65  # one actor and a relation cue, in an article whose title relates the pair
 
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "prof", "sen", "rep", "gov", "jan", "feb",
                   "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vs", "inc", "ltd",
-                  "corp", "co", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "г", "гг", "им", "т.е", "т.д"}
+                  "corp", "co", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "г", "гг", "им", "т.е", "т.д", "млн",
+                  "млрд", "тыс", "руб", "долл"}
 _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
-_LIST_SPLIT = re.compile(r"\s*(?:[,;:،؛]|\band\b|\bor\b|\bи\b|\bа также\b|\sو\s)\s*")
-_WORD = re.compile(r"\w+")
-# Characters folded for matching; every replacement keeps the length so offsets stay true.
-_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " ", "ё": "е", "–": "-", "—": "-", "‑": "-",
-                       "‐": "-", "’": "'", "ـ": " "})
-
-
-def fold(text: str) -> str:
-    """Lower-case and fold spelling variants without changing the string's length."""
-    lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return lowered.translate(_FOLD)
-
-
-def term_pattern(term: str) -> str:
-    """Regex for one lexicon term: word-start anchored; `*` makes it a stem; hyphens and spaces are flexible."""
-    stem = term.endswith("*")
-    body = fold(term.rstrip("*").strip())
-    parts = [re.escape(piece) for piece in re.split(r"[\s]+", body)]
-    pattern = r"\s+".join(parts).replace(r"\-", r"[-\s]?")
-    return rf"(?<!\w){pattern}" + (r"\w*" if stem else r"(?!\w)")
-
-
-def is_acronym(term: str) -> bool:
-    """Capitals of up to five letters (IT, AI, SCO, ВТБ) match only in capitals."""
-    letters = term.rstrip("*")
-    return letters.isupper() and letters.isalpha() and len(letters) <= 5
-
-
-def compile_terms(terms, case_sensitive: bool = False) -> re.Pattern | None:
-    """One alternation for a term list, longest first; acronyms go in the case-sensitive pattern."""
-    chosen = sorted({t for t in terms if is_acronym(t) == case_sensitive}, key=lambda t: -len(t))
-    if not chosen:
-        return None
-    if case_sensitive:
-        return re.compile("|".join(
-            rf"(?<!\w){re.escape(t.rstrip('*'))}" + (r"\w*" if t.endswith("*") else r"(?!\w)") for t in chosen))
-    return re.compile("|".join(f"(?:{term_pattern(t)})" for t in chosen))
+_CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
+_LIST_PUNCTUATION = re.compile(r"[,;:،؛]")
+_COORDINATION_GAP = re.compile(r"^[\s,]*(?:and|и|و|,)?[\s,]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,12 +52,23 @@ class TopicTag:
 
 
 @dataclass(frozen=True)
+class EntityMention:
+    entity: str  # gazetteer id
+    kind: str
+    text: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class TagResult:
     relevant: bool
     relevance: float
     evidence: Evidence | None
     topics: tuple[TopicTag, ...]
     taxonomy_version: str
+    entities: tuple[EntityMention, ...] = ()
 
     def as_dict(self, item_id=None) -> dict:
         return {
@@ -89,6 +77,8 @@ class TagResult:
             "topics": [{"topic": t.topic, "score": round(t.score, 3), "evidence": t.evidence.text,
                         "field": t.evidence.field, "start": t.evidence.start, "end": t.evidence.end}
                        for t in self.topics],
+            "entities": [{"entity": e.entity, "kind": e.kind, "text": e.text, "field": e.field, "start": e.start,
+                          "end": e.end} for e in self.entities],
             "taxonomy_version": self.taxonomy_version,
         }
 
@@ -99,11 +89,20 @@ class _Sentence:
     paragraph: int
     start: int
     end: int
-    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    pair_score: float = 0.0
+    first: int = 0  # token range [first, last) in the field's token list
+    last: int = 0
+    hits: dict[str, list[Match]] = field(default_factory=dict)
+    link: float = 0.0  # how clearly Russia and Iran act toward each other in this sentence
+    both_named: bool = False
+    crowded: bool = False  # a third state is named too
+    adjacent: bool = False  # Russia here, Iran in the next sentence (or the other way round), with a cue
+    context: float = 0.0
 
-    def has(self, group: str) -> bool:
-        return bool(self.spans.get(group))
+    def has(self, label: str) -> bool:
+        return bool(self.hits.get(label))
+
+    def positions(self, label: str) -> list[int]:
+        return [m.first for m in self.hits.get(label, ())]
 
 
 def split_sentences(text: str, field_name: str, paragraph_offset: int = 0) -> list[_Sentence]:
@@ -131,6 +130,14 @@ def _append_sentence(sentences, text, start, end, field_name, paragraph):
         sentences.append(_Sentence(field_name, paragraph, offset, offset + len(stripped)))
 
 
+@dataclass
+class _Field:
+    name: str
+    source: str
+    tokens: list[Token]
+    sentences: list[_Sentence]
+
+
 class Tagger:
     """Compiled taxonomy; `tag(title, text)` is pure and thread-safe."""
 
@@ -138,158 +145,374 @@ class Tagger:
         self.spec = spec
         self.version = spec.version
         self.topics = spec.topics
-        lexicons = [("russia", spec.actors["russia"]), ("iran", spec.actors["iran"]), ("pair", spec.pair_terms),
-                    ("cue", spec.relation_cues), ("other", spec.other_states)]
-        lexicons += [(f"topic:{t.id}", t.terms) for t in spec.topics]
-        lexicons += [(f"exclude:{t.id}", t.exclude) for t in spec.topics if t.exclude]
-        # (group, pattern, matched against the original text rather than the folded one)
-        self.patterns: list[tuple[str, re.Pattern, bool]] = []
-        for group, terms in lexicons:
-            for case_sensitive in (False, True):
-                pattern = compile_terms(terms, case_sensitive)
-                if pattern is not None:
-                    self.patterns.append((group, pattern, case_sensitive))
+        groups: dict[str, tuple[str, ...]] = {
+            "russia": spec.actors["russia"], "iran": spec.actors["iran"], "pair": spec.pair_terms,
+            "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
+            "listmark": spec.list_markers, "other": spec.other_states,
+        }
+        for topic in spec.topics:
+            groups[f"t:{topic.id}"] = topic.terms
+            groups[f"w:{topic.id}"] = topic.weak
+            groups[f"x:{topic.id}"] = topic.exclude
+            for number, combo in enumerate(topic.combinations):
+                groups[f"ca{number}:{topic.id}"] = combo.terms
+                groups[f"cb{number}:{topic.id}"] = combo.with_terms
+        self.entity_kinds = {e.id: e.kind for e in spec.entities}
+        for entity in spec.entities:
+            groups[f"e:{entity.id}"] = entity.aliases
+        self.lexicon = Lexicon({k: v for k, v in groups.items() if v})
+        self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
+        self.combined_topics = [t for t in spec.topics if t.combinations]
 
-    # -- matching
-    def _annotate(self, sentences: list[_Sentence], source: str) -> None:
+    # -- reading
+    def _read(self, name: str, source: str, paragraph_offset: int) -> _Field:
+        tokens = tokenize(source)
+        sentences = split_sentences(source, name, paragraph_offset)
         starts = [s.start for s in sentences]
-        folded = fold(source)
-        for group, pattern, case_sensitive in self.patterns:
-            for match in pattern.finditer(source if case_sensitive else folded):
-                index = bisect.bisect_right(starts, match.start()) - 1
-                if index >= 0 and match.end() <= sentences[index].end:
-                    sentences[index].spans.setdefault(group, []).append(match.span())
+        sentence_of = [max(bisect.bisect_right(starts, t.start) - 1, 0) for t in tokens]
+        for index, sentence in enumerate(sentences):
+            sentence.first = bisect.bisect_left(sentence_of, index)
+            sentence.last = bisect.bisect_right(sentence_of, index)
+        by_sentence: dict[int, list[Match]] = {}
+        for match in self.lexicon.find(source, tokens):
+            by_sentence.setdefault(sentence_of[match.first], []).append(match)
+        for index, matches in by_sentence.items():
+            sentences[index].hits = _resolve(matches)
+        return _Field(name, source, tokens, sentences)
 
-    def _pair_score(self, sentence: _Sentence, text: str) -> float:
-        """How clearly this sentence has Russia and Iran acting toward each other (0 when not both named)."""
-        ru, ir = sentence.spans.get("russia", []), sentence.spans.get("iran", [])
-        if not (ru and ir):
-            return 0.0
-        gap = min(_words_between(text, a, b) for a in ru for b in ir)
-        adjacent = gap <= ADJACENT_WORDS
-        others = len(sentence.spans.get("other", []))
-        score = 0.45 + (0.2 if sentence.has("cue") else 0.0) + (0.15 if adjacent else 0.0)
-        if others >= 2 and _is_enumeration(text[sentence.start:sentence.end]):
-            score -= 0.45  # a list of states (BRICS members, a market report) is co-occurrence
-        elif others and not adjacent:
-            score -= 0.25  # a third state between them: the pair is probably not the subject
-        return max(0.0, min(score, 1.0))
-
-    # -- decisions
     def tag(self, title: str | None, text: str) -> TagResult:
-        title = title or ""
-        sentences = split_sentences(title, "title", -1) + split_sentences(text, "text")
-        for field_name, source in (("title", title), ("text", text)):
-            group = [s for s in sentences if s.field == field_name]
-            self._annotate(group, source)
-        for s in sentences:
-            s.pair_score = self._pair_score(s, title if s.field == "title" else text)
-        best = max(sentences, key=lambda s: (s.pair_score, s.field == "text"), default=None)
-        strong = [s for s in sentences if s.pair_score >= RELEVANCE_THRESHOLD]
-        relevance = min(1.0, (best.pair_score if best else 0.0) + 0.05 * min(len(strong) - 1, 3)) if strong else (
-            best.pair_score if best else 0.0)
+        fields = [self._read("title", title or "", -1), self._read("text", text or "", 0)]
+        sentences = fields[0].sentences + fields[1].sentences
+        self._link(fields)
+        strong = [s for s in sentences if s.link >= RELEVANCE_THRESHOLD]
+        best = max(sentences, key=lambda s: (s.link, s.field == "text", -s.start), default=None)
         relevant = bool(strong)
-        evidence = _evidence(best, title, text) if best is not None and best.pair_score > 0 else None
-        topics = self._topics(sentences, title, text) if relevant else ()
-        return TagResult(relevant, round(relevance, 3), evidence, topics, self.version)
+        relevance = (best.link if best else 0.0) + (0.05 * min(len(strong) - 1, 3) if strong else 0.0)
+        evidence = _evidence(best, fields) if best is not None and best.link > 0 else None
+        topics = self._topics(fields) if relevant else ()
+        return TagResult(relevant, round(min(relevance, 1.0), 3), evidence, topics, self.version,
+                         self._entities(fields))
 
-    def _context(self, sentence: _Sentence, sentences: list[_Sentence]) -> float:
-        """How strongly a sentence is about the pair: itself, through a pair phrase, or through its paragraph."""
-        if sentence.pair_score >= RELEVANCE_THRESHOLD:
-            return 0.9
-        same_paragraph = [s for s in sentences if s.field == sentence.field and s.paragraph == sentence.paragraph]
-        paragraph_has_pair = any(s.pair_score >= RELEVANCE_THRESHOLD for s in same_paragraph)
-        if sentence.has("pair") and (paragraph_has_pair or sentence.has("russia") or sentence.has("iran")):
-            return 0.8
+    # -- relevance
+    def _link(self, fields: list[_Field]) -> None:
+        """Score every sentence for Russia and Iran acting toward each other; resolve "the two countries"."""
+        pair_in_focus = False
+        for f in fields:
+            for sentence in f.sentences:
+                refers = pair_in_focus and sentence.has("ref")
+                sentence.link = self._sentence_link(sentence, f, refers)
+                pair_in_focus = _focus_after(sentence, pair_in_focus)
+            self._adjacent_links(f)
+
+    def _sentence_link(self, sentence: _Sentence, f: _Field, refers: bool) -> float:
+        ru, ir = sentence.hits.get("russia", ()), sentence.hits.get("iran", ())
+        others = sentence.positions("other")
+        sentence.crowded = bool(others)
         if sentence.has("pair"):
-            return 0.7
-        if paragraph_has_pair and (sentence.has("russia") or sentence.has("iran")):
-            return 0.7
-        return 0.0
+            sentence.both_named = True
+            return 0.9
+        pairs = [(r, i) if r.first < i.first else (i, r) for r in ru for i in ir if r.first != i.first]
+        if refers:
+            pairs += [(m, m) for m in sentence.hits["ref"]]
+        if not pairs:
+            return 0.0
+        sentence.both_named = True
+        cues = [m.first for m in sentence.hits.get("cue", ()) if not _inside_actor(m, sentence)]
+        weak_cues = sentence.positions("wcue")
+        markers = sentence.positions("listmark")
+        best = 0.0
+        for left, right in pairs:
+            lo, hi = left.first, right.first
+            score = 0.35
+            if any(_cue_relates(c, left, right, f) for c in cues):
+                score = 0.75
+            elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
+                score = 0.6
+            if any(lo < o < hi for o in others):
+                score -= 0.3
+            if any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or _in_state_list(lo, hi, sentence, f):
+                score = min(score, 0.3)
+            best = max(best, score)
+        return best
 
-    def _topics(self, sentences: list[_Sentence], title: str, text: str) -> tuple[TopicTag, ...]:
-        found: dict[str, list[tuple[float, _Sentence]]] = {}
-        for sentence in sentences:
-            context = self._context(sentence, sentences)
-            if context < TOPIC_THRESHOLD:
+    def _adjacent_links(self, f: _Field) -> None:
+        """Russia in one sentence and Iran in the next (same paragraph, no third state), with a relation cue:
+        the pair relation spans the two sentences."""
+        for first, second in zip(f.sentences, f.sentences[1:]):
+            if first.paragraph != second.paragraph or first.both_named or second.both_named:
                 continue
-            source = title if sentence.field == "title" else text
-            for topic_id in self._sentence_topics(sentence, source):
-                found.setdefault(topic_id, []).append((context, sentence))
+            if first.crowded or second.crowded or first.has("other") or second.has("other"):
+                continue
+            states = {(s.has("russia"), s.has("iran")) for s in (first, second)}
+            if states != {(True, False), (False, True)}:
+                continue
+            cued = [s for s in (first, second) if s.has("cue")]
+            if cued:
+                for s in (first, second):
+                    s.adjacent = True
+                    s.link = max(s.link, ADJACENT_LINK if len(cued) == 2 else ADJACENT_LINK - 0.05)
+
+    # -- topics
+    def _contexts(self, fields: list[_Field]) -> None:
+        title_linked = any(s.link >= RELEVANCE_THRESHOLD for s in fields[0].sentences)
+        for f in fields:
+            linked_paragraphs = {s.paragraph for s in f.sentences if s.link >= RELEVANCE_THRESHOLD}
+            previous_linked = False
+            for sentence in f.sentences:
+                one_actor = sentence.has("russia") or sentence.has("iran") or sentence.has("ref")
+                if sentence.link >= RELEVANCE_THRESHOLD:
+                    context = PAIR_SENTENCE
+                elif sentence.adjacent:
+                    context = ONE_ACTOR_IN_PAIR_PARAGRAPH
+                elif sentence.both_named:
+                    context = BOTH_NAMED if not sentence.crowded else 0.5
+                elif one_actor and sentence.paragraph in linked_paragraphs:
+                    context = ONE_ACTOR_IN_PAIR_PARAGRAPH if not sentence.crowded else 0.55
+                elif previous_linked:
+                    context = FOLLOWS_PAIR_SENTENCE
+                elif one_actor and title_linked and not sentence.crowded and sentence.has("cue"):
+                    context = ONE_ACTOR_IN_PAIR_ARTICLE
+                else:
+                    context = 0.0
+                sentence.context = context
+                previous_linked = sentence.link >= RELEVANCE_THRESHOLD
+
+    def _topics(self, fields: list[_Field]) -> tuple[TopicTag, ...]:
+        self._contexts(fields)
+        earned: list[tuple[_Sentence, dict[str, float]]] = []
+        strong_by_paragraph: dict[tuple[str, int], set[str]] = {}
+        for f in fields:
+            for sentence in f.sentences:
+                if sentence.context < TOPIC_THRESHOLD:
+                    continue
+                strong, weak = self._sentence_terms(sentence, f)
+                strong_by_paragraph.setdefault((f.name, sentence.paragraph), set()).update(strong)
+                earned.append((sentence, {"strong": strong, "weak": weak}))
+        found: dict[str, list[tuple[float, _Sentence]]] = {}
+        for sentence, terms in earned:
+            paragraph_strong = strong_by_paragraph.get((sentence.field, sentence.paragraph), set())
+            for topic_id, score in self._sentence_scores(sentence, terms["strong"], terms["weak"], paragraph_strong):
+                if score >= TOPIC_THRESHOLD:
+                    found.setdefault(topic_id, []).append((score, sentence))
         tags = []
         for topic in self.topics:
             hits = found.get(topic.id)
             if not hits:
                 continue
-            best_context, best_sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
-            score = min(1.0, best_context + 0.05 * min(len(hits) - 1, 2))
-            tags.append(TopicTag(topic.id, round(score, 3), _evidence(best_sentence, title, text)))
+            score, sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
+            score = min(1.0, score + 0.05 * min(len(hits) - 1, 2))
+            tags.append(TopicTag(topic.id, round(score, 3), _evidence(sentence, fields)))
         return tuple(tags)
 
-    def _sentence_topics(self, sentence: _Sentence, source: str) -> set[str]:
-        """Topics a sentence earns: matches not inside an exclusion, not in a bare list, not overridden."""
-        raw = {}
-        for topic in self.topics:
-            spans = sentence.spans.get(f"topic:{topic.id}", [])
-            excluded = sentence.spans.get(f"exclude:{topic.id}", [])
-            spans = [s for s in spans if not any(e[0] < s[1] and s[0] < e[1] for e in excluded)]
-            if spans:
-                raw[topic.id] = spans
-        listed = _bare_list_topics(sentence, source, raw)
-        earned = {t for t in raw if t not in listed}
-        overrides = {t.id: set(t.overridden_by) for t in self.topics}
-        return {t for t in earned if not (overrides.get(t, set()) & earned)}
+    def _sentence_terms(self, sentence: _Sentence, f: _Field) -> tuple[set[str], set[str]]:
+        """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
+        listed = _listed_topic_matches(sentence, f)
+        strong, weak = set(), set()
+        for label, matches in sentence.hits.items():
+            kind = label[:2]
+            if kind == "t:" and any(id(m) not in listed for m in matches):
+                strong.add(label[2:])
+            elif kind == "w:" and any(id(m) not in listed for m in matches):
+                weak.add(label[2:])
+        for topic in self.combined_topics:
+            if topic.id not in strong and self._combination(topic, sentence):
+                strong.add(topic.id)
+        return strong, weak - strong
+
+    def _combination(self, topic, sentence: _Sentence) -> bool:
+        for number, combo in enumerate(topic.combinations):
+            if combo.pair_sentences_only and sentence.link < RELEVANCE_THRESHOLD:
+                continue
+            first = sentence.positions(f"ca{number}:{topic.id}")
+            second = sentence.positions(f"cb{number}:{topic.id}")
+            if first and second and (combo.within == 0 or any(
+                    abs(a - b) <= combo.within for a in first for b in second)):
+                return True
+        return False
+
+    def _sentence_scores(self, sentence: _Sentence, strong: set[str], weak: set[str], paragraph_strong: set[str]):
+        """(topic, score) pairs one sentence earns, after the overlap rules."""
+        kept_strong = {t for t in strong if not (self.overrides.get(t, set()) & strong)}
+        for topic_id in kept_strong:
+            yield topic_id, sentence.context
+        if strong or len(weak) != 1:
+            return  # weak words count only alone: a sentence with a specific term is about that domain
+        topic_id = next(iter(weak))
+        if self.overrides.get(topic_id, set()) & paragraph_strong:
+            return
+        yield topic_id, sentence.context * WEAK_FACTOR
+
+    # -- entities
+    def _entities(self, fields: list[_Field]) -> tuple[EntityMention, ...]:
+        mentions = []
+        for f in fields:
+            spans: list[tuple[int, int, str]] = []
+            for sentence in f.sentences:
+                for label, matches in sentence.hits.items():
+                    if label.startswith("e:"):
+                        spans.extend((m.start, m.end, label[2:]) for m in matches)
+            for start, end, entity in _longest_first(spans):
+                mentions.append(EntityMention(entity, self.entity_kinds.get(entity, ""), f.source[start:end], f.name,
+                                              start, end))
+        return tuple(mentions)
 
 
-def _words_between(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
-    left, right = sorted((a, b))
-    return len(_WORD.findall(text[left[1]:right[0]]))
+def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
+    """Group a sentence's matches by label, dropping topic terms inside longer terms of another topic or inside
+    one of their topic's exclusions, and third-state names inside a longer term."""
+    outers = [m for m in matches if m.last > m.first or any(label[:2] == "x:" for label in m.labels)]
+    hits: dict[str, list[Match]] = {}
+    for match in matches:
+        covering = [o for o in outers if o is not match and o.start <= match.start and match.end <= o.end]
+        for label in match.labels:
+            if covering and label[:2] in ("t:", "w:", "ca", "cb"):
+                topic = label.split(":", 1)[1]
+                if any(f"x:{topic}" in o.labels or (_longer(o, match) and _other_topic_label(o, topic))
+                       for o in covering):
+                    continue
+            elif covering and label == "other" and any(_longer(o, match) and "other" not in o.labels
+                                                       for o in covering):
+                continue
+            hits.setdefault(label, []).append(match)
+    return hits
 
 
-def _is_enumeration(sentence: str) -> bool:
-    return len([p for p in _LIST_SPLIT.split(sentence) if p.strip()]) >= 4
+def _longer(outer: Match, inner: Match) -> bool:
+    return outer.end - outer.start > inner.end - inner.start
 
 
-def _bare_list_topics(sentence: _Sentence, source: str, raw: dict[str, list[tuple[int, int]]]) -> set[str]:
-    """Topics whose only matches sit in a bare enumeration of sector names ("defence, energy, finance…").
+def _other_topic_label(match: Match, topic: str) -> bool:
+    return any(label[:2] in ("t:", "w:") and label[2:] != topic for label in match.labels)
 
-    A list item longer than a few words has content of its own and still earns its topic.
-    """
-    if len(raw) < 3:
+
+# Words that stop a relation cue before the pair from reaching it: "supply from Iran and Russia" is two sources.
+_CUE_BLOCKERS = frozenset({"from", "to", "on", "in", "at", "for", "against", "by", "like", "including", "as",
+                           "из", "от", "в", "на", "против", "для", "как", "از", "به", "در", "برای", "علیه", "مانند"})
+
+
+def _cue_relates(cue: int, left: Match, right: Match, f: _Field) -> bool:
+    """Whether a relation cue at token `cue` joins the two actor mentions: between them ("Russia will supply
+    Iran"), after both ("Russia and Iran signed", Persian verb-final order), or just before them as their head
+    ("cooperation between Russia and Iran", «сотрудничество России и Ирана», «رزمایش مشترک ایران و روسیه»)."""
+    if left.last < cue < right.first:
+        return True
+    if right.last < cue <= right.last + CUE_AFTER:
+        return True
+    if left.first - CUE_BEFORE <= cue < left.first:
+        return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
+    return False
+
+
+def _inside_actor(cue: Match, sentence: _Sentence) -> bool:
+    """A cue word that is part of a name ("Iran Air", "Russian Railways") relates nothing."""
+    for label in ("russia", "iran", "other"):
+        for m in sentence.hits.get(label, ()):
+            if m.start <= cue.start and cue.end <= m.end and (m.end - m.start) > (cue.end - cue.start):
+                return True
+    return False
+
+
+def _focus_after(sentence: _Sentence, pair_in_focus: bool) -> bool:
+    """Whether "the two countries" after this sentence still means Russia and Iran."""
+    ru, ir, others = sentence.has("russia"), sentence.has("iran"), sentence.has("other")
+    if sentence.has("pair") or (ru and ir and (not others or sentence.link >= RELEVANCE_THRESHOLD)):
+        return True
+    if (ru or ir) and others:
+        return False  # Russia and North Korea, Iran and China
+    if others and len({m.term for m in sentence.hits["other"]}) >= 2:
+        return False
+    return pair_in_focus
+
+
+def _in_state_list(lo: int, hi: int, sentence: _Sentence, f: _Field) -> bool:
+    """Russia and Iran as items of a list of states ("India, Russia, Iran and Turkey")."""
+    if not sentence.crowded:
+        return False
+    states = sorted({(m.first, m.last, label) for label in ("russia", "iran", "other")
+                     for m in sentence.hits.get(label, ())})
+    chains: list[list[tuple[int, int, str]]] = []
+    for state in states:
+        if chains and state[0] <= chains[-1][-1][1]:
+            chains[-1].append(state)  # overlapping names ("Iran" inside "Iran Khodro")
+            continue
+        if chains:
+            previous = chains[-1][-1]
+            gap = f.source[f.tokens[previous[1]].end:f.tokens[state[0]].start]
+            if state[0] - previous[1] <= 2 and _COORDINATION_GAP.match(gap):
+                chains[-1].append(state)
+                continue
+        chains.append([state])
+    for chain in chains:
+        firsts = {s[0] for s in chain}
+        if lo in firsts and hi in firsts and len(firsts) >= 3 and any(s[2] == "other" for s in chain):
+            return True
+    return False
+
+
+def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
+    """ids of topic matches that sit in a list that is not all about one domain ("defence, energy and finance",
+    "grain, sunflower oil and timber", "fruit, plastics and car parts"); such lists earn none of their topics."""
+    topic_matches = [m for label, ms in sentence.hits.items() if label[:2] in ("t:", "w:") for m in ms]
+    if not topic_matches:
         return set()
-    text = source[sentence.start:sentence.end]
-    items, cursor = [], 0
-    for piece in _LIST_SPLIT.split(text):
-        position = text.find(piece, cursor)
-        cursor = position + len(piece)
-        items.append((sentence.start + position, sentence.start + cursor, len(_WORD.findall(piece))))
-
-    def item_of(span):
-        for number, (start, end, _) in enumerate(items):
-            if start <= span[0] < end:
-                return number
-        return None
-
-    short_items_by_topic: dict[str, set[int]] = {}
-    for topic_id, spans in raw.items():
-        numbers = set()
-        for span in spans:
-            number = item_of(span)
-            if number is None:
-                break
-            start, end, words = items[number]
-            lead_in_tail = number == 0 and len(_WORD.findall(source[span[0]:end])) <= LIST_ITEM_MAX_WORDS
-            if words > LIST_ITEM_MAX_WORDS and not lead_in_tail:
-                break  # the match sits in an item with content of its own
-            numbers.add(number)
-        else:
-            short_items_by_topic[topic_id] = numbers
-    listed_items = set().union(*short_items_by_topic.values()) if short_items_by_topic else set()
-    if len(short_items_by_topic) < 3 or len(listed_items) < 3:
-        return set()
-    return set(short_items_by_topic)
+    listed: set[int] = set()
+    for run in _list_runs(sentence, f):
+        item_topics = []
+        members = []
+        for a, b in run:
+            inside = [m for m in topic_matches if a <= m.first < b]
+            members.extend(inside)
+            item_topics.append(frozenset(label[2:] for m in inside for label in m.labels if label[:2] in ("t:", "w:")))
+        if len(set(item_topics)) > 1 or len(item_topics[0]) != 1:
+            listed.update(id(m) for m in members)
+    return listed
 
 
-def _evidence(sentence: _Sentence, title: str, text: str) -> Evidence:
-    source = title if sentence.field == "title" else text
+def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
+    """Runs of consecutive short list items, each item a token range; the first item may be long (its tail)."""
+    protected = set()
+    for matches in sentence.hits.values():
+        for m in matches:
+            if m.last > m.first:
+                protected.update(range(m.first + 1, m.last + 1))
+    items: list[tuple[int, int]] = []
+    start = sentence.first
+    for index in range(sentence.first, sentence.last):
+        token = f.tokens[index]
+        if index > sentence.first and index not in protected:
+            gap = f.source[f.tokens[index - 1].end:token.start]
+            if _LIST_PUNCTUATION.search(gap) and index > start:
+                items.append((start, index))
+                start = index
+        if token.word in _CONJUNCTIONS and index not in protected:
+            if index > start:
+                items.append((start, index))
+            start = index + 1
+    if start < sentence.last:
+        items.append((start, sentence.last))
+    runs, current = [], []
+    for item in items:
+        short = item[1] - item[0] <= LIST_ITEM_MAX_WORDS
+        if short:
+            current.append(item)
+            continue
+        if len(current) >= LIST_MIN_ITEMS:
+            runs.append(current)
+        current = [(max(item[0], item[1] - LIST_ITEM_MAX_WORDS), item[1])]  # a long item may lead a list
+    if len(current) >= LIST_MIN_ITEMS:
+        runs.append(current)
+    return runs
+
+
+def _longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Entity spans without overlaps: the longest mention wins, then the earliest."""
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, entity in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
+        if not any(start < e and s < end for s, e, _ in chosen):
+            chosen.append((start, end, entity))
+    return sorted(chosen)
+
+
+def _evidence(sentence: _Sentence, fields: list[_Field]) -> Evidence:
+    source = fields[0].source if sentence.field == "title" else fields[1].source
     return Evidence(source[sentence.start:sentence.end], sentence.field, sentence.start, sentence.end)
