@@ -202,6 +202,10 @@ class TaxonomySpec:
     pair_references: tuple[str, ...] = ()
     weak_relation_cues: tuple[str, ...] = ()
     list_markers: tuple[str, ...] = ()
+    list_tails: tuple[str, ...] = ()
+    bilateral_cues: tuple[str, ...] = ()
+    not_relation_cues: tuple[str, ...] = ()
+    parallel_markers: tuple[str, ...] = ()
     leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
     entities: tuple[EntitySpec, ...] = ()
     gazetteer_path: str | None = None
@@ -359,6 +363,10 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         pair_references=_terms(path, doc.get("pair_references"), "pair_references", doc.line),
         weak_relation_cues=_terms(path, doc.get("weak_relation_cues"), "weak_relation_cues", doc.line),
         list_markers=_terms(path, doc.get("list_markers"), "list_markers", doc.line),
+        list_tails=_terms(path, doc.get("list_tails"), "list_tails", doc.line),
+        bilateral_cues=_terms(path, doc.get("bilateral_cues"), "bilateral_cues", doc.line),
+        not_relation_cues=_terms(path, doc.get("not_relation_cues"), "not_relation_cues", doc.line),
+        parallel_markers=_terms(path, doc.get("parallel_markers"), "parallel_markers", doc.line),
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,

@@ -16,7 +16,7 @@ from .lexicon import Lexicon, Match, Token, tokenize
 RELEVANCE_THRESHOLD = 0.6  # a sentence relating the two states scores at least this
 TOPIC_THRESHOLD = 0.6
 WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over
-CUE_BEFORE, CUE_AFTER = 4, 12  # a relation cue this many words before/after the two actor mentions joins them
+CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a relation cue this many words before/after the two actor mentions joins them
 ADJACENT_LINK = 0.55  # Russia in one sentence, Iran in the next: context for topics, not relevance on its own
 LIST_MARKER_REACH = 3  # "including Russia and Iran": a list marker this close before the pair
 LIST_ITEM_MAX_WORDS = 3  # a list item longer than this has content of its own
@@ -31,8 +31,12 @@ _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "prof", "se
                   "corp", "co", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "г", "гг", "им", "т.е", "т.д", "млн",
                   "млрд", "тыс", "руб", "долл"}
 _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
+# Function words do not count toward a list item's length ("for the North-South corridor" is a short item).
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "its", "their", "his", "her", "our",
+                             "в", "во", "на", "для", "по", "из", "к", "در", "از", "به", "برای", "را"})
 _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
 _LIST_PUNCTUATION = re.compile(r"[,;:،؛]")
+_PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
 _COORDINATION_GAP = re.compile(r"^[\s,]*(?:and|и|و|,)?[\s,]*$", re.IGNORECASE)
 
 
@@ -148,7 +152,8 @@ class Tagger:
         groups: dict[str, tuple[str, ...]] = {
             "russia": spec.actors["russia"], "iran": spec.actors["iran"], "pair": spec.pair_terms,
             "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
-            "listmark": spec.list_markers, "other": spec.other_states,
+            "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
+            "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
         }
         for topic in spec.topics:
             groups[f"t:{topic.id}"] = topic.terms
@@ -186,7 +191,7 @@ class Tagger:
         self._link(fields)
         strong = [s for s in sentences if s.link >= RELEVANCE_THRESHOLD]
         best = max(sentences, key=lambda s: (s.link, s.field == "text", -s.start), default=None)
-        relevant = bool(strong)
+        relevant = any(s.field == "text" for s in strong) or (bool(strong) and not (text or "").strip())
         relevance = (best.link if best else 0.0) + (0.05 * min(len(strong) - 1, 3) if strong else 0.0)
         evidence = _evidence(best, fields) if best is not None and best.link > 0 else None
         topics = self._topics(fields) if relevant else ()
@@ -217,20 +222,34 @@ class Tagger:
         if not pairs:
             return 0.0
         sentence.both_named = True
-        cues = [m.first for m in sentence.hits.get("cue", ()) if not _inside_actor(m, sentence)]
+        bilateral = {m.first for m in sentence.hits.get("bicue", ())}
+        cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
+                if not _inside_actor(m, sentence)]
         weak_cues = sentence.positions("wcue")
         markers = sentence.positions("listmark")
+        tails = sentence.positions("listtail")
+        parallel = sentence.positions("parallel")
+        verb_final = f.tokens[left_first(pairs)].word[0] >= "\u0600"
         best = 0.0
         for left, right in pairs:
             lo, hi = left.first, right.first
+            is_reference = left is right
+            coordinated = is_reference or _coordinated(left, right, f)
+            if coordinated and not is_reference and any(lo - 1 <= p <= right.last + 2 for p in parallel):
+                coordinated = False  # "both Russia and Iran", "Iran and Russia, both under sanctions": side by side
+            elif not coordinated and any(left.last < p < right.first for p in parallel):
+                cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
             score = 0.35
-            if any(_cue_relates(c, left, right, f) for c in cues):
+            after_counts = coordinated or (verb_final and not is_reference)
+            if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in cues):
                 score = 0.75
             elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
                 score = 0.6
             if any(lo < o < hi for o in others):
                 score -= 0.3
-            if any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or _in_state_list(lo, hi, sentence, f):
+            if (any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or any(right.last < t <= right.last + 5
+                                                                               for t in tails)
+                    or _in_state_list(lo, hi, sentence, f)):
                 score = min(score, 0.3)
             best = max(best, score)
         return best
@@ -332,7 +351,7 @@ class Tagger:
 
     def _sentence_scores(self, sentence: _Sentence, strong: set[str], weak: set[str], paragraph_strong: set[str]):
         """(topic, score) pairs one sentence earns, after the overlap rules."""
-        kept_strong = {t for t in strong if not (self.overrides.get(t, set()) & strong)}
+        kept_strong = {t for t in strong if not (self.overrides.get(t, set()) & paragraph_strong)}
         for topic_id in kept_strong:
             yield topic_id, sentence.context
         if strong or len(weak) != 1:
@@ -373,6 +392,8 @@ def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
             elif covering and label == "other" and any(_longer(o, match) and "other" not in o.labels
                                                        for o in covering):
                 continue
+            elif covering and label in ("cue", "wcue", "bicue") and any("notcue" in o.labels for o in covering):
+                continue
             hits.setdefault(label, []).append(match)
     return hits
 
@@ -390,17 +411,45 @@ _CUE_BLOCKERS = frozenset({"from", "to", "on", "in", "at", "for", "against", "by
                            "из", "от", "в", "на", "против", "для", "как", "از", "به", "در", "برای", "علیه", "مانند"})
 
 
-def _cue_relates(cue: int, left: Match, right: Match, f: _Field) -> bool:
+def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field, after_counts: bool) -> bool:
     """Whether a relation cue at token `cue` joins the two actor mentions: between them ("Russia will supply
-    Iran"), after both ("Russia and Iran signed", Persian verb-final order), or just before them as their head
-    ("cooperation between Russia and Iran", «сотрудничество России и Ирана», «رزمایش مشترک ایران و روسیه»)."""
+    Iran"); after both when they are coordinated or the sentence is verb-final ("Russia and Iran signed", Persian
+    word order); or just before them as their head when the cue is bilateral by nature ("cooperation between
+    Russia and Iran", «сотрудничество России и Ирана», «رزمایش مشترک ایران و روسیه» — but not "supply from Iran
+    and Russia", which is two sources)."""
     if left.last < cue < right.first:
         return True
-    if right.last < cue <= right.last + CUE_AFTER:
+    if left is right and left.first <= cue <= left.last:
+        return True  # "стороны договорились"
+    if after_counts and right.last < cue <= right.last + (CUE_AFTER_VERB_FINAL if verb_final(f, left) else CUE_AFTER):
         return True
-    if left.first - CUE_BEFORE <= cue < left.first:
+    if right.last < cue <= right.last + CUE_CLOSE_AFTER:  # "thanked Roscosmos for its cooperation"
+        return not _PUNCTUATION.search(f.source[f.tokens[right.last].end:f.tokens[cue].start])
+    if bilateral and left.first - CUE_BEFORE <= cue < left.first:
         return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
     return False
+
+
+def left_first(pairs) -> int:
+    return min(left.first for left, _ in pairs)
+
+
+def verb_final(f: _Field, mention: Match) -> bool:
+    """Persian puts the verb last: a cue may come long after the two names."""
+    return f.tokens[mention.first].word[0] >= "\u0600"
+
+
+def _coordinated(left: Match, right: Match, f: _Field) -> bool:
+    """"Russia and Iran", "Moscow, Tehran", "Moscow State University and Tehran University": two mentions joined
+    by a conjunction (or a comma) with at most a few words of their noun phrases around it."""
+    gap = right.first - left.last
+    if gap > 4:
+        return False
+    between = f.source[f.tokens[left.last].end:f.tokens[right.first].start]
+    if gap <= 2:
+        return bool(_COORDINATION_GAP.match(between))
+    words = [f.tokens[k].word for k in range(left.last + 1, right.first)]
+    return any(w in _CONJUNCTIONS for w in words) and not re.search(r"[;:.!?()]", between)
 
 
 def _inside_actor(cue: Match, sentence: _Sentence) -> bool:
@@ -417,7 +466,7 @@ def _focus_after(sentence: _Sentence, pair_in_focus: bool) -> bool:
     ru, ir, others = sentence.has("russia"), sentence.has("iran"), sentence.has("other")
     if sentence.has("pair") or (ru and ir and (not others or sentence.link >= RELEVANCE_THRESHOLD)):
         return True
-    if (ru or ir) and others:
+    if (ru or ir) and others and not (ru and ir):
         return False  # Russia and North Korea, Iran and China
     if others and len({m.term for m in sentence.hits["other"]}) >= 2:
         return False
@@ -463,6 +512,9 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
             inside = [m for m in topic_matches if a <= m.first < b]
             members.extend(inside)
             item_topics.append(frozenset(label[2:] for m in inside for label in m.labels if label[:2] in ("t:", "w:")))
+        with_topic = sum(1 for topics in item_topics if topics)
+        if with_topic < 2 or with_topic * 2 < len(item_topics):
+            continue  # clauses separated by commas, not a list of domains or goods
         if len(set(item_topics)) > 1 or len(item_topics[0]) != 1:
             listed.update(id(m) for m in members)
     return listed
@@ -492,7 +544,7 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
         items.append((start, sentence.last))
     runs, current = [], []
     for item in items:
-        short = item[1] - item[0] <= LIST_ITEM_MAX_WORDS
+        short = _content_words(item, f) <= LIST_ITEM_MAX_WORDS
         if short:
             current.append(item)
             continue
@@ -502,6 +554,10 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
     if len(current) >= LIST_MIN_ITEMS:
         runs.append(current)
     return runs
+
+
+def _content_words(item: tuple[int, int], f: _Field) -> int:
+    return sum(1 for k in range(item[0], item[1]) if f.tokens[k].word not in _FUNCTION_WORDS)
 
 
 def _longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
