@@ -235,13 +235,14 @@ class Tagger:
             lo, hi = left.first, right.first
             is_reference = left is right
             coordinated = is_reference or _coordinated(left, right, f)
+            pair_cues = cues
             if coordinated and not is_reference and any(lo - 1 <= p <= right.last + 2 for p in parallel):
                 coordinated = False  # "both Russia and Iran", "Iran and Russia, both under sanctions": side by side
             elif not coordinated and any(left.last < p < right.first for p in parallel):
-                cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
+                pair_cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
             score = 0.35
             after_counts = coordinated or (verb_final and not is_reference)
-            if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in cues):
+            if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in pair_cues):
                 score = 0.75
             elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
                 score = 0.6
