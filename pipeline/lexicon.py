@@ -31,12 +31,19 @@ _PERSIAN_PLURALS = ("هایی", "های", "ها")
 GAP_OK = re.compile(r"[ \t\-]*")
 
 
+_FOLDED_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
+
+
+def _fold_char(match: re.Match) -> str:
+    return _FOLD[ord(match.group())]
+
+
 def fold(text: str) -> str:
     """Lower-case and fold spelling variants without changing the string's length."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters (İ) lower-case to two; keep those as they are
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return lowered.translate(_FOLD)
+    return _FOLDED_CHARS.sub(_fold_char, lowered)
 
 
 def script_of(word: str) -> str:
@@ -227,6 +234,7 @@ class Lexicon:
         self._ru_starts = frozenset(ru_starts)
         self._prefix_lengths_sorted = tuple(sorted(self._prefix_lengths))
         self._candidates: dict[str, tuple] = {}
+        self._per_word: dict[str, tuple] = {}
         self._keys: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
@@ -275,13 +283,22 @@ class Lexicon:
     def find(self, text: str, tokens: list[Token] | None = None) -> list[Match]:
         """All matches of all terms in `text` (overlapping matches included), in text order."""
         tokens = tokenize(text) if tokens is None else tokens
-        keys_of = self.keys_of
-        keys = [keys_of(t.word) for t in tokens]
+        cache, keys_of, candidates_for = self._per_word, self.keys_of, self._candidates_for
+        looked_up = []
+        for token in tokens:
+            entry = cache.get(token.word) if not token.surface.isupper() else None
+            if entry is None:
+                keys = keys_of(token.word)
+                entry = (keys, candidates_for(token, keys))
+                if not token.surface.isupper() and len(cache) < 500_000:
+                    cache[token.word] = entry
+            looked_up.append(entry)
+        keys = [entry[0] for entry in looked_up]
         matches: list[Match] = []
         append = matches.append
         count = len(tokens)
         for i, token in enumerate(tokens):
-            singles, by_second, others = self._candidates_for(token, keys[i])
+            singles, by_second, others = looked_up[i][1]
             for term, labels, _, _ in singles:
                 append(Match(token.start, token.end, i, i, term, labels))
             if i + 1 >= count or not (by_second or others):

@@ -173,8 +173,7 @@ class Tagger:
     def _read(self, name: str, source: str, paragraph_offset: int) -> _Field:
         tokens = tokenize(source)
         sentences = split_sentences(source, name, paragraph_offset)
-        starts = [s.start for s in sentences]
-        sentence_of = [max(bisect.bisect_right(starts, t.start) - 1, 0) for t in tokens]
+        sentence_of = _sentence_index(tokens, sentences)
         for index, sentence in enumerate(sentences):
             sentence.first = bisect.bisect_left(sentence_of, index)
             sentence.last = bisect.bisect_right(sentence_of, index)
@@ -377,11 +376,26 @@ class Tagger:
         return tuple(mentions)
 
 
+def _sentence_index(tokens: list[Token], sentences: list[_Sentence]) -> list[int]:
+    """The sentence each token belongs to (both lists are in text order)."""
+    index, result, count = 0, [], len(sentences)
+    for token in tokens:
+        while index + 1 < count and sentences[index + 1].start <= token.start:
+            index += 1
+        result.append(index)
+    return result
+
+
 def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
     """Group a sentence's matches by label, dropping topic terms inside longer terms of another topic or inside
     one of their topic's exclusions, and third-state names inside a longer term."""
     outers = [m for m in matches if m.last > m.first or any(label[:2] == "x:" for label in m.labels)]
     hits: dict[str, list[Match]] = {}
+    if not outers:
+        for match in matches:
+            for label in match.labels:
+                hits.setdefault(label, []).append(match)
+        return hits
     for match in matches:
         covering = [o for o in outers if o is not match and o.start <= match.start and match.end <= o.end]
         for label in match.labels:
@@ -503,7 +517,7 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
     """ids of topic matches that sit in a list that is not all about one domain ("defence, energy and finance",
     "grain, sunflower oil and timber", "fruit, plastics and car parts"); such lists earn none of their topics."""
     topic_matches = [m for label, ms in sentence.hits.items() if label[:2] in ("t:", "w:") for m in ms]
-    if not topic_matches:
+    if len({m.first for m in topic_matches}) < 2:
         return set()
     listed: set[int] = set()
     for run in _list_runs(sentence, f):
