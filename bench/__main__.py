@@ -1,0 +1,29 @@
+"""`python -m bench extraction|throughput|warehouse [--quick]`: run one benchmark and print its tables."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="bench", required=True)
+    extraction = sub.add_parser("extraction", help="extraction quality against trafilatura and readability")
+    extraction.add_argument("--data", help="the article-extraction benchmark folder (default ../shared/bench-data/...)")
+    extraction.add_argument("--only", help="comma-separated extractors besides trafilatura (newsmon, readability-lxml)")
+    extraction.add_argument("--dump", help="write per-page scores as JSON Lines to this file")
+    extraction.add_argument("--quick", action="store_true", help="20 pages only (smoke test)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.ERROR)
+    args = build_parser().parse_args(argv)
+    if args.bench == "extraction":
+        from .extraction import main as run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
