@@ -166,9 +166,23 @@ def cmd_extract(args, settings) -> int:
     return 1 if failures else 0
 
 
+def _header_pairs(values: list[str]) -> dict[str, str]:
+    """`Name: value` strings (as curl -H takes them) to a header dict with lower-case names."""
+    headers = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {value!r}: write it as 'Name: value'")
+        headers[name.strip().lower()] = content.strip()
+    return headers
+
+
 def cmd_feed(args, settings) -> int:
     from .feeds import parse_feed
 
+    headers = _header_pairs(args.header or [])
+    if args.content_type:
+        headers["content-type"] = args.content_type
     failures = 0
     for name in args.files:
         path = Path(name)
@@ -178,8 +192,11 @@ def cmd_feed(args, settings) -> int:
             failures += 1
             print(f"newsmon feed: cannot read {path}: {exc.strerror}", file=sys.stderr)
             continue
-        parsed = parse_feed(data, {"content-type": args.content_type} if args.content_type else {}, None)
-        if parsed.problem:
+        parsed = parse_feed(data, headers, args.url)  # the call the fetcher makes with a response
+        if not parsed.is_feed:
+            failures += 1
+            print(f"newsmon feed: {path}: not a feed ({parsed.problem or 'no feed elements'})", file=sys.stderr)
+        elif parsed.problem:
             print(f"newsmon feed: {path}: {parsed.problem}", file=sys.stderr)
         for entry in parsed.entries:
             print(json.dumps({
@@ -189,6 +206,68 @@ def cmd_feed(args, settings) -> int:
                 "authors": list(entry.authors), "summary": entry.summary,
             }, ensure_ascii=False))
     return 1 if failures else 0
+
+
+def cmd_retag(args, settings) -> int:
+    from datetime import datetime, timezone
+
+    from .config import load_taxonomy
+    from .retag import current_version, pin_version, retag_articles
+    from .tag import Tagger
+    from .warehouse import load
+
+    engine = _engine(args, settings)
+    if args.pin:
+        pin_version(engine, args.pin)
+        print(f"trend views now read taxonomy version {args.pin}")
+        return 0
+    start = _parse_day(args.start) if args.start else None
+    end = _parse_day(args.end) + timedelta(days=1) if args.end else None
+    if start and end and end <= start:
+        raise UsageError("--to is before --from")
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    _progress(f"newsmon retag: taxonomy {taxonomy.version}, days {start or 'all'} to {args.end or 'all'}"
+              + (" (dry run)" if args.dry_run else ""))
+    result = retag_articles(engine, Tagger(taxonomy), start, end, dry_run=args.dry_run)
+    if not args.dry_run and not args.keep_current:
+        with engine.begin() as conn:
+            load.record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+    print(result.summary())
+    if not args.dry_run:
+        print(f"trend views read taxonomy version {current_version(engine)}")
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from .config import load_cleaning, load_taxonomy
+    from .evaluate import evaluate, format_report, read_devset, read_labelled, read_manifest
+    from .sample_site import SITE_DIR
+    from .settings import PROJECT_ROOT
+    from .tag import Tagger
+
+    tagger = Tagger(load_taxonomy(Path(args.taxonomy) if args.taxonomy else settings.taxonomy_path))
+    named = []
+    for name in args.paths or ([] if args.site else [str(PROJECT_ROOT / "eval" / "devset")]):
+        path = Path(name)
+        if path.is_dir() and (path / "manifest.yaml").exists():
+            named.append((str(path), read_manifest(path, load_cleaning(settings.cleaning_path))))
+        elif path.is_dir():
+            named.append((str(path), read_devset(path)))
+        else:
+            named.append((str(path), read_labelled(path)))
+    if args.site or not args.paths:
+        named.append(("sample site manifest", read_manifest(SITE_DIR, load_cleaning(settings.cleaning_path))))
+    summaries = {}
+    for name, articles in named:
+        articles = [a for a in articles if (not args.lang or a.lang == args.lang)
+                    and (not args.split or a.split == args.split)]
+        report = evaluate(tagger, articles)
+        summaries[name] = report.summary()
+        if not args.json:
+            print(format_report(report, name, show_errors=not args.quiet) + "\n")
+    if args.json:
+        print(json.dumps({"taxonomy_version": tagger.version, "sets": summaries}, ensure_ascii=False, indent=2))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,8 +307,29 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(func=cmd_extract)
     feed = sub.add_parser("feed", help="parse saved feed files as the fetcher does; print entries as JSON Lines")
     feed.add_argument("files", nargs="+")
-    feed.add_argument("--content-type", help="Content-Type header to assume (charset matters)")
+    feed.add_argument("--header", action="append", metavar="'NAME: VALUE'",
+                      help="an HTTP response header to assume, as the server sent it (repeatable)")
+    feed.add_argument("--content-type", help="shorthand for --header 'Content-Type: VALUE' (the charset matters)")
+    feed.add_argument("--url", help="the URL the file was fetched from (base for relative links)")
     feed.set_defaults(func=cmd_feed)
+    retag = with_warehouse(sub.add_parser("retag", help="re-tag stored articles with the taxonomy file in use"))
+    retag.add_argument("--from", dest="start", help="first day (YYYY-MM-DD; default: every stored article)")
+    retag.add_argument("--to", dest="end", help="last day, inclusive")
+    retag.add_argument("--dry-run", action="store_true", help="tag and compare with the current version, write nothing")
+    retag.add_argument("--keep-current", action="store_true",
+                       help="store the new version's tags but leave the trend views on the current version")
+    retag.add_argument("--pin", metavar="VERSION", help="only make a stored version the one the trend views read")
+    retag.set_defaults(func=cmd_retag)
+    evaluation = sub.add_parser("eval", help="score the tagger on labelled articles (dev set and sample site)")
+    evaluation.add_argument("paths", nargs="*", help="JSON Lines files or folders of labelled articles, or a folder "
+                            "with a manifest.yaml (default: eval/devset and the sample site)")
+    evaluation.add_argument("--site", action="store_true", help="also score the bundled sample site's manifest")
+    evaluation.add_argument("--lang", choices=["en", "ru", "fa"], help="only articles in this language")
+    evaluation.add_argument("--split", help="only articles of this split (e.g. tuning, blind)")
+    evaluation.add_argument("--taxonomy", help="taxonomy file to score (default: the one in use)")
+    evaluation.add_argument("--quiet", action="store_true", help="scores only, no list of errors")
+    evaluation.add_argument("--json", action="store_true", help="print the summary scores as JSON")
+    evaluation.set_defaults(func=cmd_eval)
     return parser
 
 
