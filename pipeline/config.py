@@ -293,7 +293,8 @@ def _parse_leaders(path, doc) -> dict[str, tuple[str, ...]]:
     node = doc.get("leaders") or {}
     if not isinstance(node, dict) or set(node) - {"russia", "iran", "roles"}:
         raise ConfigError(path, getattr(node, "line", doc.line), "leaders", "needs `russia:`, `iran:` and `roles:` lists")
-    return {name: _terms(path, node.get(name), f"leaders.{name}", node.line) for name in ("russia", "iran", "roles")}
+    line = getattr(node, "line", doc.line)
+    return {name: _terms(path, node.get(name), f"leaders.{name}", line) for name in ("russia", "iran", "roles")}
 
 
 def load_gazetteer(path: Path | str) -> tuple[EntitySpec, ...]:

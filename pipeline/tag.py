@@ -351,7 +351,7 @@ class Tagger:
 
     def _sentence_scores(self, sentence: _Sentence, strong: set[str], weak: set[str], paragraph_strong: set[str]):
         """(topic, score) pairs one sentence earns, after the overlap rules."""
-        kept_strong = {t for t in strong if not (self.overrides.get(t, set()) & paragraph_strong)}
+        kept_strong = {t for t in strong if not (self.overrides.get(t, set()) & strong)}
         for topic_id in kept_strong:
             yield topic_id, sentence.context
         if strong or len(weak) != 1:

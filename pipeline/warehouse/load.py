@@ -62,6 +62,9 @@ def record_taxonomy(conn: Connection, spec: TaxonomySpec, now: datetime) -> None
     conn.execute(update(versions).where(versions.c.version != spec.version).values(is_current=False))
     upsert(conn, versions, [dict(version=spec.version, content_sha256=spec.sha256, is_current=True,
                                  first_used_at=now)], ["version"], ["is_current", "content_sha256"])
+    from .entities import record_entities
+
+    record_entities(conn, spec, now)
 
 
 def start_run(conn: Connection, mode: str, now: datetime, interval: tuple[datetime, datetime] | None,
@@ -282,6 +285,9 @@ def replace_tags(conn, tagged: list, now: datetime) -> None:
            ["relevant", "score", "evidence", "evidence_field", "evidence_start", "evidence_end", "tagged_at"])
     if topic_rows:
         conn.execute(topics.insert(), topic_rows)
+    from .entities import replace_entities
+
+    replace_entities(conn, tagged, now)
 
 
 def _upsert_items(conn, batch: FeedBatch, articles: list[ArticleRecord], ids: dict[str, int],

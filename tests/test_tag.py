@@ -1,0 +1,293 @@
+"""The taxonomy's rules, one small case each (shared/taxonomy.md): relevance, topics, overlaps, languages, evidence."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from pipeline.config import ConfigError, load_taxonomy
+from pipeline.lexicon import fold, tokenize
+from pipeline.tag import Tagger
+
+TREATY = "Presidents Putin and Pezeshkian signed a comprehensive strategic partnership treaty in Moscow on Friday."
+
+
+def topics(result) -> set[str]:
+    return {t.topic for t in result.topics}
+
+
+def assert_evidence_slices(result, title: str, text: str) -> None:
+    evidences = [t.evidence for t in result.topics] + ([result.evidence] if result.evidence else [])
+    for evidence in evidences:
+        source = title if evidence.field == "title" else text
+        assert source[evidence.start:evidence.end] == evidence.text
+    for mention in result.entities:
+        source = title if mention.field == "title" else text
+        assert source[mention.start:mention.end] == mention.text
+
+
+# ---------------------------------------------------------------- relevance
+
+def test_a_transfer_between_the_two_states_is_relevant_with_its_sentence_as_evidence(tagger):
+    text = "Officials spoke on Monday. Russia will deliver Su-35 fighter jets to Iran next year, the ministry said."
+    result = tagger.tag("Jets for Tehran", text)
+    assert result.relevant and result.relevance >= 0.6
+    assert result.evidence.text == "Russia will deliver Su-35 fighter jets to Iran next year, the ministry said."
+    assert topics(result) == {"defence"}
+    assert_evidence_slices(result, "Jets for Tehran", text)
+
+
+def test_an_oil_market_report_naming_both_is_not_relevant(tagger):
+    text = ("Oil prices rose on Friday as traders weighed fresh US sanctions on Russia's oil sector and rising "
+            "tensions around Iran. The market is pricing in the possibility that both Russian and Iranian barrels "
+            "become harder to move, a strategist said. Brent crude climbed above 79 dollars a barrel.")
+    result = tagger.tag("Oil prices rise on Iran tensions and Russia sanctions", text)
+    assert not result.relevant and result.topics == ()
+
+
+def test_a_russia_north_korea_treaty_naming_iran_in_passing_is_not_relevant(tagger):
+    text = ("The treaty between Russia and North Korea, signed by Vladimir Putin and Kim Jong Un in Pyongyang, "
+            "obliges each side to provide military assistance. It revives a clause of the Soviet-era treaty between "
+            "the two states. Russian officials frequently list North Korea alongside Iran, Belarus and others when "
+            "they speak of partners. Delegations from the two countries now meet almost every month.")
+    result = tagger.tag("Russia–North Korea defence pact enters into force", text)
+    assert not result.relevant
+
+
+def test_a_list_of_brics_members_is_not_relevant(tagger):
+    text = ("BRICS was founded by Brazil, Russia, India and China. Egypt, Ethiopia, Iran and the United Arab "
+            "Emirates became full members in 2024. Members include Brazil, Russia, India, China, South Africa and Iran.")
+    assert not tagger.tag("Who is in BRICS now?", text).relevant
+
+
+def test_a_multilateral_frame_counts_when_the_pair_itself_is_discussed(tagger):
+    text = ("On the sidelines of the BRICS summit in Kazan, Putin met Pezeshkian and discussed the Rasht–Astara "
+            "railway, which Russia is financing with a state loan.")
+    result = tagger.tag("BRICS summit", text)
+    assert result.relevant
+    assert {"diplomacy", "transport", "finance"} <= topics(result)
+
+
+def test_markets_that_include_both_are_co_occurrence(tagger):
+    text = ("Shipments of foldable phones rose in India, Indonesia, Brazil, Turkey, Russia, Iran, Egypt and Nigeria. "
+            "In several markets, including Russia and Iran, grey imports remain an important channel.")
+    assert not tagger.tag("Foldable phones lead growth", text).relevant
+
+
+def test_one_paragraph_about_the_pair_makes_an_article_relevant(tagger):
+    text = ("The five Caspian states agreed to keep a ban on sturgeon fishing.\n"
+            "Kazakhstan and Turkmenistan said poaching remained the main threat.\n"
+            "Russia and Iran agreed to run a joint programme to release young sturgeon into the sea.")
+    result = tagger.tag("Caspian states agree on fishing quotas", text)
+    assert result.relevant and topics(result) == {"agriculture"}
+
+
+def test_the_two_countries_means_russia_and_iran_only_after_they_were_named(tagger):
+    football = ("Iran's under-23 team beat Uzbekistan 2-1. Uzbekistan started the brighter of the two sides. "
+                "The coach once played in Russia's lower divisions before returning to Iran.")
+    assert not tagger.tag("Iran edge Uzbekistan", football).relevant
+    bilateral = ("Putin hosted Pezeshkian at the Kremlin. The two countries agreed to expand the North–South "
+                 "transport corridor.")
+    result = tagger.tag("Talks in Moscow", bilateral)
+    assert result.relevant and "transport" in topics(result)
+
+
+# ---------------------------------------------------------------- how a topic is earned
+
+def test_a_bare_sector_list_earns_no_topic(tagger):
+    text = (f"{TREATY} The news agency TASS called it a 360-degree partnership and listed its scope in a single "
+            "sentence: defence, counter-terrorism, energy, finance, transport, industry, agriculture and culture.")
+    assert topics(tagger.tag("Russia and Iran sign a treaty", text)) == {"diplomacy"}
+
+
+def test_a_quoted_sector_list_earns_no_topic_but_an_item_with_content_does(tagger):
+    quoted = f'{TREATY} The treaty covers "defence, energy, finance and transport", the Kremlin said.'
+    assert topics(tagger.tag("Treaty signed", quoted)) == {"diplomacy"}
+    with_content = (f"{TREATY} The two countries will cooperate in defence, energy and the development of Caspian "
+                    "ports and a north–south freight corridor.")
+    assert "transport" in topics(tagger.tag("Treaty signed", with_content))
+
+
+def test_a_mixed_list_of_goods_earns_none_of_its_domains(tagger):
+    text = ("Trade between Russia and Iran rose 15 percent last year. Iranian exports to Russia were mainly fruit, "
+            "vegetables, plastics, building materials and car parts.")
+    assert topics(tagger.tag("Russia–Iran trade turnover grows", text)) == {"trade"}
+
+
+def test_a_satellite_launch_is_space_only(tagger):
+    text = ("An Iranian imaging satellite built by a university research institute was launched on a Russian "
+            "Soyuz rocket from the Vostochny cosmodrome. Iran's defence ministry will use its images for military "
+            "mapping, officials in Tehran said, and Roscosmos said it would launch more Iranian satellites.")
+    result = tagger.tag("Iran's satellite launched on Russian rocket", text)
+    assert result.relevant and topics(result) == {"space"}
+
+
+def test_diplomacy_needs_leader_foreign_minister_or_security_council_level(tagger):
+    low = ("Iran's ambassador in Moscow said relations between Russia and Iran were at their best level in history. "
+           "He met Russia's deputy foreign minister for talks on consular matters.")
+    assert "diplomacy" not in topics(tagger.tag("Envoy praises ties", low))
+    high = "Russian Foreign Minister Sergei Lavrov held talks with Iran's Abbas Araghchi in Moscow on Friday."
+    result = tagger.tag("Lavrov meets Araghchi", high)
+    assert "diplomacy" in topics(result)
+    security = ("Sergei Shoigu, secretary of Russia's Security Council, met Ali Larijani in Tehran, and the two "
+                "sides agreed to share intelligence on extremist groups.")
+    assert {"diplomacy", "counter_terrorism"} <= topics(tagger.tag("Security chiefs meet", security))
+
+
+def test_sanctions_needs_the_framing_not_just_the_word(tagger):
+    framed = ("Russia and Iran have linked their Mir and Shetab card networks to get around Western sanctions, "
+              "the central banks of the two countries said.")
+    assert {"finance", "sanctions"} <= topics(tagger.tag("Card link", framed))
+    described = ("Russia and Iran, the two most sanctioned countries in the world, have linked their Mir and Shetab "
+                 "card networks, the central banks of the two countries said.")
+    result = tagger.tag("Card link", described)
+    assert "finance" in topics(result) and "sanctions" not in topics(result)
+
+
+def test_sanctions_imposed_because_of_the_cooperation(tagger):
+    text = ("The European Union imposed sanctions on Iranian companies for supplying drones and missiles to "
+            "Russia, which uses them in Ukraine.")
+    assert {"defence", "sanctions"} <= topics(tagger.tag("EU sanctions drone suppliers", text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a university agreement is science_technology (plus culture with student exchanges or language teaching)
+    ("Moscow State University and the University of Tehran signed an agreement on joint research in physics.",
+     {"science_technology"}),
+    ("Russian and Iranian universities agreed on joint research in medicine and on student exchanges and "
+     "Russian language courses in Tehran.", {"science_technology", "culture"}),
+    # grain trade is agriculture, not trade
+    ("Russian wheat exports to Iran doubled this season, and Iran also bought barley from Russia.",
+     {"agriculture"}),
+    # a state loan for a project is finance plus the project's own topic
+    ("Russia will lend Iran 1.3 billion euros for the Rasht–Astara railway.", {"finance", "transport"}),
+    # the EAEU–Iran FTA is trade
+    ("The free-trade agreement between Iran and the Eurasian Economic Union cut tariffs on Russian goods.",
+     {"trade"}),
+    # SWIFT alternatives are finance; sanctions only under the sanctions rule
+    ("The central banks of Russia and Iran connected their SPFS and SEPAM messaging systems.", {"finance"}),
+    # nuclear power is nuclear, not energy
+    ("Rosatom will build two more nuclear power units at Bushehr for Iran and supply their nuclear fuel.",
+     {"nuclear"}),
+    # the defence industry is defence
+    ("Russia and Iran agreed to produce Shahed drones at a factory in Tatarstan.", {"defence"}),
+])
+def test_overlap_rules(tagger, text, expected):
+    assert topics(tagger.tag("", text)) == expected
+
+
+def test_a_generic_word_does_not_earn_a_topic_in_a_sentence_about_another_domain(tagger):
+    text = ("Warships from Russia and Iran began a joint naval exercise near the port of Chabahar. "
+            "Russia and Iran plan to manufacture parts for civilian aircraft as their airlines struggle.")
+    assert topics(tagger.tag("Drill and aircraft parts", text)) == {"defence", "industry"}
+
+
+def test_parts_of_longer_terms_and_excluded_phrases_do_not_count(tagger):
+    sunflower = "Iran signed contracts to import sunflower oil and potash fertiliser from Russia."
+    assert topics(tagger.tag("", sunflower)) == {"agriculture"}  # "oil" is inside "sunflower oil"
+    images = "The first Russian Su-35 jets have arrived in Iran, according to satellite images."
+    assert topics(tagger.tag("", images)) == {"defence"}  # satellite pictures are a source, not space
+
+
+# ---------------------------------------------------------------- languages
+
+def test_russian_inflected_forms(tagger):
+    text = ("Россия поставит Ирану истребители Су-35 в следующем году. Сотрудничество России с Ираном в "
+            "военной сфере расширяется. Россией и Ираном также подписано соглашение о поставках газа.")
+    result = tagger.tag("Москва и Тегеран укрепляют связи", text)
+    assert result.relevant and {"defence", "energy"} <= topics(result)
+    assert_evidence_slices(result, "Москва и Тегеран укрепляют связи", text)
+
+
+def test_russian_words_match_every_case_but_not_lookalikes(tagger):
+    gas = "«Газпром» и НИГК подписали контракт о поставках газа из России в Иран."
+    assert "energy" in topics(tagger.tag("", gas))
+    newspaper = "Россия и Иран подписали соглашение о сотрудничестве, сообщила газета «Коммерсант»."
+    assert "energy" not in topics(tagger.tag("", newspaper))  # «газета» is not «газ»
+
+
+def test_persian_half_spaces_and_spelling_variants(tagger):
+    half_space = "همکاری‌های نظامی ایران و روسیه با تحویل جنگنده‌های سوخو-۳۵ گسترش یافت."
+    plain_space = "همکاری های نظامی ايران و روسيه با تحويل جنگنده های سوخو-35 گسترش يافت."  # Arabic ي, space
+    for text in (half_space, plain_space):
+        result = tagger.tag("", text)
+        assert result.relevant and topics(result) == {"defence"}
+        assert_evidence_slices(result, "", text)
+
+
+def test_folding_keeps_offsets_and_tokens_join_persian_suffixes():
+    text = "Rasht–Astara ي ك همکاری‌ها ё"
+    assert len(fold(text)) == len(text)
+    words = [t.word for t in tokenize("همکاری‌های نظامی و برنامه هسته‌ای")]
+    assert words == ["همکاریهای", "نظامی", "و", "برنامه", "هستهای"]
+
+
+# ---------------------------------------------------------------- evidence, entities, versions
+
+def test_evidence_offsets_slice_back_to_the_evidence_text(tagger):
+    title = "Russia and Iran sign gas deal"
+    text = ("Moscow, Jan 17.\n  Gazprom and the National Iranian Gas Company signed a contract on gas supplies "
+            "to Iran.\nThe two presidents also discussed the treaty. Lavrov met Araghchi.")
+    result = tagger.tag(title, text)
+    assert result.relevant and {"energy", "diplomacy"} <= topics(result)
+    assert_evidence_slices(result, title, text)
+    assert all(t.evidence.field == "text" for t in result.topics)  # text evidence is preferred to the title
+
+
+def test_entities_are_found_with_offsets(tagger):
+    text = "Iran received Su-35 jets and S-400 systems from Russia, and Putin praised the Bushehr plant."
+    result = tagger.tag("", text)
+    found = {m.entity for m in result.entities}
+    assert {"su-35", "s-400", "putin", "bushehr-npp"} <= found
+    assert_evidence_slices(result, "", text)
+
+
+def test_every_tag_carries_the_taxonomy_version(taxonomy):
+    tagger = Tagger(replace(taxonomy, version="2099.1"))
+    result = tagger.tag("", "Russia will deliver Su-35 fighter jets to Iran.")
+    assert result.taxonomy_version == "2099.1"
+    assert result.as_dict("x")["taxonomy_version"] == "2099.1"
+
+
+def test_the_taxonomy_file_has_a_version_and_every_topic(taxonomy):
+    assert taxonomy.version and taxonomy.sha256
+    assert len(taxonomy.topics) == 14 and taxonomy.entities and taxonomy.leaders
+
+
+TAXONOMY_HEAD = """version: "t1"
+actors:
+  russia: [Russia]
+  iran: [Iran]
+relation_cues: [sell*]
+"""
+
+
+def write_taxonomy(tmp_path, topics_yaml: str):
+    from pipeline.config import TOPIC_IDS
+
+    others = "".join(f"  {t}:\n    terms: [{t}word]\n" for t in TOPIC_IDS if f"  {t}:" not in topics_yaml)
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(TAXONOMY_HEAD + "topics:\n" + topics_yaml + others, encoding="utf-8")
+    return path
+
+
+def test_taxonomy_errors_name_the_file_line_and_key(tmp_path):
+    bad_combination = "  diplomacy:\n    terms: [treaty]\n    combinations:\n      - terms: [talks]\n        with: nobody\n"
+    with pytest.raises(ConfigError, match=r"taxonomy.yaml:\d+: topics.diplomacy.combinations\[0\].with: 'nobody'"):
+        load_taxonomy(write_taxonomy(tmp_path, bad_combination))
+    bad_star = "  energy:\n    terms: [\"o*il\"]\n"
+    with pytest.raises(ConfigError, match=r"topics.energy.terms\[0\]: 'o\*il': \* must end a word"):
+        load_taxonomy(write_taxonomy(tmp_path, bad_star))
+    unknown_key = "  energy:\n    terms: [oil]\n    strong: [gas]\n"
+    with pytest.raises(ConfigError, match=r"topics.energy.strong: unknown key"):
+        load_taxonomy(write_taxonomy(tmp_path, unknown_key))
+    no_letters = "  energy:\n    terms: [oil]\n    weak: [\"--\"]\n"
+    with pytest.raises(ConfigError, match=r"topics.energy.weak\[0\]: '--' has no letter"):
+        load_taxonomy(write_taxonomy(tmp_path, no_letters))
+
+
+def test_a_minimal_taxonomy_still_tags(tmp_path):
+    spec = load_taxonomy(write_taxonomy(tmp_path, "  energy:\n    terms: [oil]\n    weak: [energy]\n"))
+    tagger = Tagger(spec)
+    result = tagger.tag("", "Russia will sell oil to Iran.")
+    assert result.relevant and topics(result) == {"energy"} and result.taxonomy_version == "t1"
