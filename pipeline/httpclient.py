@@ -254,10 +254,14 @@ class Fetcher:
             return FetchResult(url, PERMANENT, str(exc), final_url=current)
         except TruncatedBody as exc:
             return FetchResult(url, TEMPORARY, str(exc), final_url=current)
+        except httpx.RemoteProtocolError as exc:
+            if str(exc).startswith("Invalid URL in location header"):  # httpx checks a Location before we see it
+                return FetchResult(url, REFUSED, f"redirect to an invalid URL: {exc}", final_url=current)
+            return FetchResult(url, TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
         except (httpx.TransportError, httpcore.NetworkError, zlib.error, brotli.error) as exc:
             return FetchResult(url, TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
         except httpx.InvalidURL as exc:
-            return FetchResult(url, REFUSED, f"invalid URL: {exc}", final_url=current)
+            return FetchResult(url, REFUSED, f"invalid URL (or redirect target): {exc}", final_url=current)
         finally:
             self.hosts.release(host)
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import functools
 import gzip
+import io
+import socket
+import struct
+import threading
 import time
+import zlib
 
 import brotli
 
@@ -127,3 +132,114 @@ def fault_routes() -> dict:
         "/fault/malformed": body(MALFORMED_RSS),
         "/fault/good.rss": body(GOOD_RSS),
     }
+
+
+# ------------------------------------------------------------------ faults added for the robustness suite
+def endless_chunked(piece: bytes = b"<item>" + b"z" * 8186 + b"</item>", pause: float = 0.0, encoding: str = ""):
+    """A chunked body that never ends (until the client hangs up): fast to hit the size cap, or slow to hit
+    the deadline. With `encoding` the chunks are one endless compressed stream."""
+    def handler(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Transfer-Encoding", "chunked")
+        if encoding:
+            h.send_header("Content-Encoding", encoding)
+        h.end_headers()
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31) if encoding == "gzip" else None
+        try:
+            for _ in range(100_000):  # bounded: 800 MB at most, the client is gone long before
+                data = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH) if compressor else piece
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                h.wfile.flush()
+                if pause:
+                    time.sleep(pause)
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+def drip_headers(h):
+    """The status line, then one header byte every half second: the response never gets going."""
+    try:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for byte in b"X-Slow: " + b"s" * 40:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.5)
+    except OSError:
+        pass
+    h.close_connection = True
+
+
+def _reset(h) -> None:
+    """Close the connection with a TCP RST (SO_LINGER 0) instead of an orderly FIN."""
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.wfile = io.BytesIO()  # the server's own clean-up writes here instead of to the dead socket
+    h.close_connection = True
+
+
+def reset_mid_body(h):
+    h.send_response(200)
+    h.send_header("Content-Type", "application/rss+xml")
+    h.send_header("Content-Length", "5000")
+    h.end_headers()
+    h.wfile.write(GOOD_RSS[:120])
+    _reset(h)
+
+
+def reset_before_response(h):
+    _reset(h)
+
+
+def truncated_chunked(h):
+    """A chunk header promises 4096 bytes, 100 arrive, the connection closes: no terminating chunk."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/rss+xml")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    h.wfile.write(b"1000\r\n" + GOOD_RSS[:100])
+    h.wfile.flush()
+    h.close_connection = True
+
+
+def truncated_gzip(h):
+    """A gzip stream cut in half, with a Content-Length that matches the cut: only the decoder can tell."""
+    data = gzip.compress(GOOD_RSS.replace(b"{{BASE}}", h.server.base_url.encode()) * 20)
+    h.send_body(200, data[:len(data) // 2], "application/rss+xml", {"Content-Encoding": "gzip"})
+
+
+def sequence(*handlers):
+    """Answers the n-th request with the n-th handler (the last one repeats)."""
+    calls = {"n": 0}
+
+    def handler(h):
+        calls["n"] += 1
+        return handlers[min(calls["n"], len(handlers)) - 1](h)
+    handler.calls = calls
+    return handler
+
+
+class InFlight:
+    """Wraps handlers to count requests the server is working on at once (the per-host limit, seen from the
+    server), holding each for `hold` seconds so that overlaps are certain to show."""
+
+    def __init__(self, hold: float = 0.05):
+        self.hold, self.now, self.peak, self.total = hold, 0, 0, 0
+        self._lock = threading.Lock()
+
+    def wrap(self, handler):
+        def counted(h):
+            with self._lock:
+                self.now += 1
+                self.total += 1
+                self.peak = max(self.peak, self.now)
+            try:
+                time.sleep(self.hold)
+                return handler(h)
+            finally:
+                with self._lock:
+                    self.now -= 1
+        return counted
