@@ -6,30 +6,24 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import py3langid
 import trafilatura
 from bs4 import BeautifulSoup, UnicodeDammit
 from bs4.dammit import EncodingDetector
-from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
-from lxml_html_clean import Cleaner
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES as READABILITY_PATTERNS
-from trafilatura.metadata import extract_metadata
 
 from .clean import clean_text
 from .config import CleaningRules
-from .feeds import check_date
-from .netguard import RefusedURL, check_url
-from .textutil import plain_text
-from .vote import confirm_lines
+from .metadata import read_metadata
+from .vote import vote
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +32,11 @@ ZWNJ = "\u200c"
 # swapped for a printable stand-in that the page does not use, and swapped back afterwards.
 _ZWNJ_STAND_INS = ("\u16eb", "\u2e2e", "\u02bf")
 _FALLBACK_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button")
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\bи\b|\sو\s)\s*")
-_BYLINE_PREFIX = re.compile(r"^(by|от|автор:?|نویسنده:?)\s+", re.IGNORECASE)
-_NEVER_TEXT = ("script", "style", "svg", "nav", "footer", "aside", "iframe", "button", "select", "input")
+_NEVER_TEXT = ("script", "style", "link", "svg", "nav", "footer", "aside", "iframe", "button", "select", "input")
 LAYOUT_TABLES = "//table[.//td//p]"
 _VOTE_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "tr", "dd", "dt", "pre")
-_PUBLISHED_TAGS = ("article:published_time", "og:published_time", "date", "pubdate", "dc.date")
-_META_FIELDS = (("og:title",), _PUBLISHED_TAGS, ("author", "article:author"), ("og:site_name",))
 LANG_CONFIDENT = 0.90
+LANG_SAMPLE_CHARS = 2000  # a few hundred words identify the language; more only costs time
 SUPPORTED_LANGS = ("en", "ru", "fa")
 
 _identifier = None
@@ -55,7 +46,7 @@ _identifier = None
 class Extracted:
     title: str | None
     text: str
-    method: str  # trafilatura, fallback, feed_summary, none
+    method: str  # trafilatura, readability, fallback, feed_summary, none
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None
     published_raw: str | None = None
@@ -97,57 +88,6 @@ def _protect_zwnj(html: str) -> tuple[str, str | None]:
     return html, None
 
 
-def meta_tags(tree: HtmlElement | None) -> dict[str, str]:
-    """The first non-empty content of each <meta property=…> or <meta name=…> of the page."""
-    found: dict[str, str] = {}
-    for tag in tree.iter("meta") if tree is not None else ():
-        content = (tag.get("content") or "").strip()
-        for key in (tag.get("property"), tag.get("name")):
-            if key and content:
-                found.setdefault(key, content)
-    return found
-
-
-def _first(meta: dict[str, str], *names: str) -> str | None:
-    return next((meta[n] for n in names if n in meta), None)
-
-
-def _parse_date(raw: str | None) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        value = dateparser.parse(raw)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-def _authors(*candidates: str | None) -> tuple[str, ...]:
-    for raw in candidates:
-        if raw:
-            names = [_BYLINE_PREFIX.sub("", plain_text(part)) for part in _AUTHOR_SPLIT.split(raw)]
-            names = [n for n in names if n and len(n) <= 100]
-            if names:
-                return tuple(dict.fromkeys(names))
-    return ()
-
-
-def _canonical(tree: HtmlElement | None, meta: dict[str, str], page_url: str | None) -> str | None:
-    from urllib.parse import urljoin
-
-    links = tree.iter("link") if tree is not None else ()
-    link = next((el for el in links if "canonical" in (el.get("rel") or "").lower().split()), None)
-    href = (link.get("href") or "").strip() if link is not None else (meta.get("og:url") or "")
-    if not href:
-        return None
-    try:
-        return check_url(urljoin(page_url or "", href))
-    except RefusedURL:
-        return None
-
-
 def fallback_text(soup: BeautifulSoup) -> str:
     """Paragraph-density fallback: the text of the element whose own paragraphs hold the most text."""
     for tag in soup(list(_FALLBACK_DROP)):
@@ -172,7 +112,7 @@ def detect_language(text: str, declared: str | None) -> str | None:
     if _identifier is None:
         _identifier = py3langid.langid.LanguageIdentifier.from_model_file(
             py3langid.langid.MODEL_FILE, norm_probs=True)
-    lang, confidence = _identifier.classify(text[:4000])
+    lang, confidence = _identifier.classify(text[:LANG_SAMPLE_CHARS])
     if confidence >= LANG_CONFIDENT or declared is None:
         return lang
     return declared if declared in SUPPORTED_LANGS else lang
@@ -195,18 +135,6 @@ def parse_html(markup: str) -> HtmlElement | None:
         return None
 
 
-def page_metadata(tree: HtmlElement | None, meta: dict[str, str], url: str | None):
-    """trafilatura's metadata (JSON-LD, bylines, dates in the page), only looked for when meta tags lack some."""
-    complete = all(_first(meta, *names) for names in _META_FIELDS)
-    if tree is None or complete:
-        return None
-    try:  # the slow full-page date search only when no meta tag gives the date
-        return extract_metadata(tree, url, extensive=not _first(meta, *_PUBLISHED_TAGS))
-    except Exception as exc:  # metadata is best effort
-        log.warning("metadata extraction failed on %s: %s", url, exc)
-        return None
-
-
 def trafilatura_document(tree: HtmlElement | None, url: str | None):
     """trafilatura's text in fast mode (no internal fallbacks: the vote checks its lines). Data tables are text;
     tables used for page layout (paragraphs in cells) are not, the fallback reads those pages paragraph by paragraph."""
@@ -221,21 +149,17 @@ def trafilatura_document(tree: HtmlElement | None, url: str | None):
 
 
 class _Readability(ReadabilityDocument):
-    """readability-lxml on an already parsed tree, cleaned without rewriting every link (a third of its time)."""
-
-    _cleaner = Cleaner(scripts=True, javascript=False, comments=True, style=True, links=True, meta=False,
-                       add_nofollow=False, page_structure=False, processing_instructions=True, embedded=False,
-                       frames=False, forms=False, annoying_tags=False, remove_unknown_tags=False,
-                       safe_attrs_only=False)
+    """readability-lxml on an already parsed tree, stripped of what is never text instead of running its lxml
+    Cleaner, which rewrites every link of the page (most of its time, and no effect on the text)."""
 
     def _parse(self, input):
-        etree.strip_elements(input, *_NEVER_TEXT, with_tail=False)
+        etree.strip_elements(input, *_NEVER_TEXT, etree.Comment, etree.ProcessingInstruction, with_tail=False)
         for element in input.xpath("//*[@hidden]"):
             element.drop_tree()
         for element in input.xpath("//*[@style]"):
             if READABILITY_PATTERNS["displayNoneRe"].search(element.get("style")):
                 element.drop_tree()
-        return self._cleaner.clean_html(input)
+        return input
 
 
 def readability_text(tree: HtmlElement | None) -> str:
@@ -254,10 +178,12 @@ def readability_text(tree: HtmlElement | None) -> str:
 
 
 def main_text(tree: HtmlElement | None, doc, markup: str, rules: CleaningRules) -> tuple[str, str]:
-    """(clean text, method): trafilatura confirmed by readability, or the fallback when that is too short."""
+    """(clean text, method): trafilatura's lines confirmed by readability (or readability's text when it found much
+    more), or the fallback when that is too short."""
     text, method = "", "none"
     if doc is not None:
-        text, method = clean_text(confirm_lines(doc.text or "", readability_text(tree)), rules), "trafilatura"
+        voted, voter_won = vote(doc.text or "", readability_text(tree))
+        text, method = clean_text(voted, rules), "readability" if voter_won else "trafilatura"
     if len(text) < rules.min_text_chars:
         alternative = clean_text(fallback_text(BeautifulSoup(markup, "lxml")), rules)
         if len(alternative) > len(text):
@@ -273,23 +199,11 @@ def extract_article(html: bytes | str, url: str | None, rules: CleaningRules, *,
     doc = trafilatura_document(tree, url)
     text, method = main_text(tree, doc, markup, rules)
     restore = (lambda s: s.replace(stand_in, ZWNJ) if s and stand_in else s)
-    text = restore(text)
-    meta = meta_tags(tree)
-    found = page_metadata(tree, meta, url)
-    published_raw = _first(meta, *_PUBLISHED_TAGS) or (found.date if found is not None else None)
-    published, date_problem = check_date(_parse_date(published_raw))
-    if published_raw and published is None and date_problem is None:
-        date_problem = f"unparseable date {published_raw!r}"
-    page_title = tree.findtext(".//title") if tree is not None else None
-    title = plain_text(restore(meta.get("og:title") or (found.title if found is not None else None)
-                               or page_title)) or None
-    text = drop_leading_title(text, title)
-    html_lang = (tree.get("lang") or "")[:2].lower() if tree is not None else ""
+    info = read_metadata(tree, url, restore)
+    text = drop_leading_title(restore(text), info.title)
     return Extracted(
-        title=title, text=text, method=method if text else "none",
-        authors=_authors(restore(_first(meta, "author", "article:author")), found.author if found is not None else None),
-        published_at=published, published_raw=published_raw, date_problem=date_problem,
-        canonical_url=_canonical(tree, meta, url),
-        site_name=plain_text(meta.get("og:site_name") or (found.sitename if found is not None else None)) or None,
-        language=detect_language(text, declared_language or html_lang or None) if text else declared_language,
+        title=info.title, text=text, method=method if text else "none", authors=info.authors,
+        published_at=info.published_at, published_raw=info.published_raw, date_problem=info.date_problem,
+        canonical_url=info.canonical_url, site_name=info.site_name,
+        language=detect_language(text, declared_language or info.html_lang) if text else declared_language,
     )

@@ -33,3 +33,13 @@ def test_a_page_of_menus_keeps_only_the_article_both_found():
     menu = [f"Menu entry number {i} of the city portal navigation" for i in range(40)]
     primary = "\n".join(menu[:20] + ARTICLE + menu[20:])
     assert confirm_lines(primary, "\n".join(ARTICLE)) == "\n".join(ARTICLE)
+
+
+def test_the_voter_wins_when_it_found_the_same_and_much_more():
+    from pipeline.vote import vote
+
+    more = [f"Paragraph {i} of the analysis goes on about the corridor, the railway and the loans." for i in range(12)]
+    text, voter_won = vote(ARTICLE[0], "\n".join(ARTICLE + more))
+    assert voter_won and text.endswith(more[-1])
+    text, voter_won = vote("\n".join(ARTICLE), "\n".join(ARTICLE))
+    assert not voter_won and text == "\n".join(ARTICLE)
