@@ -2,8 +2,9 @@
 ### news_retag — re-tag stored articles with the current taxonomy
 
 Manual only. Pick a date range (by article day), optionally the taxonomy version you expect the file to carry
-(the run fails if it does not match), and whether to do a dry run. Tags are written under the taxonomy's version
-next to the old ones, the version becomes the current one for the trend views, and `news_trends` follows.
+(the run fails if it does not match), whether to do a dry run, and whether the trend views should read the new
+version afterwards. Tags are written under the taxonomy's version next to the old ones (which stay, so a version
+can be pinned back), and `news_trends` follows.
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ PARAMS = {
     "taxonomy_path": Param("", type="string", title="Taxonomy file",
                            description="empty: Variable newsmon_taxonomy_path, else config/taxonomy.yaml"),
     "dry_run": Param(False, type="boolean", title="Dry run", description="count what would change, write nothing"),
+    "make_current": Param(True, type="boolean", title="Make current",
+                          description="afterwards, the trend views read this version (else pin it later)"),
 }
 
 

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 log = logging.getLogger(__name__)
 
 
 def retag_range(params: dict) -> dict:
-    """Call pipeline.retag.retag_articles over [start_date, end_date] (end inclusive) and make the version current."""
+    """Call pipeline.retag.retag_articles over [start_date, end_date] (end inclusive); unless it is a dry run,
+    pin the version for the trend views when `make_current` is set."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipeline.config import load_taxonomy
-    from pipeline.retag import retag_articles
+    from pipeline.retag import pin_version, retag_articles
     from pipeline.tag import Tagger
-    from pipeline.warehouse import load
-    from pipeline.warehouse.db import make_engine
+    from pipeline.warehouse.db import make_engine, upgrade
 
     from .daily import run_config
     from .warehouse import warehouse_url
@@ -31,10 +31,10 @@ def retag_range(params: dict) -> dict:
                                    f"{taxonomy.version!r}; change the file or the param")
     engine = make_engine(warehouse_url())
     try:
+        upgrade(engine)
         result = retag_articles(engine, Tagger(taxonomy), start, last + timedelta(days=1), params["dry_run"])
-        if not params["dry_run"]:
-            with engine.begin() as conn:
-                load.record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+        if params.get("make_current", True) and not params["dry_run"]:
+            pin_version(engine, taxonomy.version)
     finally:
         engine.dispose()
     summary = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result

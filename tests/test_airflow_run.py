@@ -115,19 +115,20 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
     old = load_taxonomy(taxonomy_file).version
     revised = yaml.safe_load(taxonomy_file.read_text(encoding="utf-8"))
     revised["version"] = "retag-test-2"
+    if revised.get("gazetteer"):  # a file named relative to the taxonomy: keep pointing at the real one
+        revised["gazetteer"] = str(taxonomy_file.parent / revised["gazetteer"])
     (tmp_path / "taxonomy.yaml").write_text(yaml.safe_dump(revised, allow_unicode=True), encoding="utf-8")
     retag = dags["news_retag"]
-    dry = retag.test(run_conf={"start_date": "2025-01-01", "end_date": "2025-12-31", "dry_run": True,
-                               "taxonomy_path": str(tmp_path / "taxonomy.yaml")})
+    every_day = {"start_date": "2025-01-01", "end_date": "2026-12-31", "taxonomy_path": str(tmp_path / "taxonomy.yaml"),
+                 "dry_run": False, "make_current": True, "taxonomy_version": ""}  # complete: dag.test() keeps conf
+    dry = retag.test(run_conf={**every_day, "dry_run": True})
     assert dry.state == "success"
     with warehouse.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
                             ).scalar_one() == 0
-    wrong = retag.test(run_conf={"start_date": "2025-01-01", "end_date": "2025-12-31", "taxonomy_version": old,
-                                 "taxonomy_path": str(tmp_path / "taxonomy.yaml")})
+    wrong = retag.test(run_conf={**every_day, "taxonomy_version": old})
     assert wrong.state == "failed"
-    done = retag.test(run_conf={"start_date": "2025-01-01", "end_date": "2025-12-31",
-                                "taxonomy_version": "retag-test-2", "taxonomy_path": str(tmp_path / "taxonomy.yaml")})
+    done = retag.test(run_conf={**every_day, "taxonomy_version": "retag-test-2"})
     assert done.state == "success"
     with warehouse.connect() as conn:
         versions = set(conn.execute(text("SELECT DISTINCT taxonomy_version FROM article_tags_current")).scalars())

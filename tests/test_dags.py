@@ -44,7 +44,7 @@ def test_dag_files_import_nothing_heavy_at_top_level():
             f"print(sorted(m for m in set(sys.modules) - before if m.startswith({HEAVY_MODULES!r})))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "[]", result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
 
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
@@ -101,7 +101,8 @@ def test_news_retag_is_manual_with_typed_params(dagbag):
     dag = dagbag.dags["news_retag"]
     assert type(dag.timetable).__name__ == "NullTimetable"
     params = dag.params.dump()
-    assert set(params) == {"start_date", "end_date", "taxonomy_version", "taxonomy_path", "dry_run"}
+    assert set(params) == {"start_date", "end_date", "taxonomy_version", "taxonomy_path", "dry_run",
+                           "make_current"}
     schema = {name: dag.params.get_param(name).schema for name in params}
     assert schema["start_date"]["format"] == "date" and schema["dry_run"]["type"] == "boolean"
     from airflow.sdk.exceptions import ParamValidationError
