@@ -186,9 +186,9 @@ class Pipeline:
     def process_feed(self, feed: FeedSource, source_id: int, state, known: dict[str, dict]) -> FeedBatch:
         """Network and CPU work for one feed; returns the batch to load (no writes here)."""
         headers = {}
-        if state["etag"]:
+        if state["etag"] and state["validators_trusted"]:
             headers["If-None-Match"] = state["etag"]
-        if state["last_modified"]:
+        if state["last_modified"] and state["validators_trusted"]:
             headers["If-Modified-Since"] = state["last_modified"]
         result = self.fetcher.fetch(state["feed_url"], headers)
         batch = FeedBatch(source_id, feed.name, result, result.status, result.reason, None)
@@ -209,6 +209,7 @@ class Pipeline:
         if body_hash == state["body_hash"]:
             result = replace(result, status=NOT_MODIFIED, reason="body unchanged since the last fetch (same hash)")
             batch.feed_status, batch.feed_reason = result.status, result.reason
+            batch.feed_url = result.permanent_redirect  # the same working feed, at its new address
             return None, result
         parsed = parse_feed(result.body or b"", result.headers, result.final_url)
         if not parsed.is_feed:
@@ -218,7 +219,11 @@ class Pipeline:
         reason = f"{len(parsed.entries)} entries" + (f"; not well-formed: {parsed.problem}" if parsed.problem else "")
         result = replace(result, reason=reason)
         batch.feed_reason = reason
-        batch.new_state = FeedState(result.headers.get("etag"), result.headers.get("last-modified"), body_hash, 0)
+        etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
+        if state["body_hash"]:  # new content under the validators we hold: they do not follow it, drop them
+            etag = None if etag == state["etag"] else etag
+            modified = None if modified == state["last_modified"] else modified
+        batch.new_state = FeedState(etag, modified, body_hash, 0)
         batch.feed_url = result.permanent_redirect
         return parsed, result
 

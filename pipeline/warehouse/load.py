@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..config import FeedSource, TaxonomySpec
@@ -17,6 +17,9 @@ from .db import tables
 
 OK_STATUSES = ("ok", "not_modified")
 DEAD_AFTER_FAILURES = 3  # from this many failures in a row a feed is fetched less often (never dropped)
+GONE_AFTER_FAILURES = 2  # the same for permanent failures (404/410, not a feed, refused): the feed looks gone
+MAX_SLOWDOWN_DAYS = {"temporary": 7, "permanent": 30}
+VALIDATORS_TRUSTED_DAYS = 2  # a 304 is believed this long after the last full (2xx) fetch of the feed
 
 
 def _insert(conn: Connection, table):
@@ -82,9 +85,15 @@ def finish_run(conn: Connection, run_id: int, status: str, counts: dict[str, int
         status=status, finished_at=datetime.now(timezone.utc), error=error, **counts))
 
 
-def feed_state(conn: Connection, source_id: int):
-    sources = tables(conn).tables["sources"]
-    return conn.execute(select(sources).where(sources.c.id == source_id)).mappings().one()
+def feed_state(conn: Connection, source_id: int, today: date | None = None):
+    """The source row, plus `validators_trusted`: whether a full fetch happened recently enough to send the
+    stored ETag/Last-Modified (a server that answers 304 for changed content is caught within days)."""
+    meta = tables(conn)
+    sources, log = meta.tables["sources"], meta.tables["fetch_log"]
+    since = (today or datetime.now(timezone.utc).date()) - timedelta(days=VALIDATORS_TRUSTED_DAYS)
+    trusted = exists().where(log.c.fetched_day >= since, log.c.source_id == source_id, log.c.kind == "feed",
+                             log.c.http_status.between(200, 299)).label("validators_trusted")
+    return conn.execute(select(sources, trusted).where(sources.c.id == source_id)).mappings().one()
 
 
 def known_items(conn: Connection, source_id: int) -> dict[str, dict]:
@@ -117,10 +126,14 @@ def load_story_index(conn: Connection, since: date) -> StoryIndex:
 
 
 def next_fetch_after(status: str, failures: int, now: datetime) -> datetime | None:
-    """A feed that keeps failing is slowed down (1, 2, 4 … up to 7 days) but never dropped."""
-    if status in OK_STATUSES or failures < DEAD_AFTER_FAILURES:
+    """A feed that keeps failing is slowed down but never dropped: after 3 temporary failures in a row
+    (5xx, timeouts, refused connections) 1, 2, 4 … up to 7 days; after 2 permanent ones (404/410, not a
+    feed, refused by policy) 1, 2, 4 … up to 30 days."""
+    kind = "temporary" if status == "temporary" else "permanent"
+    start = DEAD_AFTER_FAILURES if kind == "temporary" else GONE_AFTER_FAILURES
+    if status in OK_STATUSES or failures < start:
         return None
-    return now + timedelta(days=min(2 ** (failures - DEAD_AFTER_FAILURES), 7))
+    return now + timedelta(days=min(2 ** (failures - start), MAX_SLOWDOWN_DAYS[kind]))
 
 
 @dataclass
