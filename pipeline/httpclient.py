@@ -59,6 +59,14 @@ class TruncatedBody(Exception):
     pass
 
 
+class BodyCut(Exception):
+    """Carries the first bytes of a body read only up to the cap (asked for with keep_prefix)."""
+
+    def __init__(self, prefix: bytes):
+        super().__init__(f"cut at {len(prefix)} bytes")
+        self.prefix = prefix
+
+
 def parse_retry_after(value: str | None, cap: float) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or HTTP date); garbage gives None; capped."""
     if not value:
@@ -116,17 +124,20 @@ class _Decoder:
         return True
 
 
-def read_body(response: httpx.Response, max_bytes: int, deadline: request_deadline) -> bytes:
-    """Read and decompress a streamed body, enforcing the size cap on decompressed bytes and the deadline."""
+def read_body(response: httpx.Response, max_bytes: int, deadline: request_deadline, keep_prefix: bool = False) -> bytes:
+    """Read and decompress a streamed body, enforcing the size cap on decompressed bytes and the deadline.
+    With `keep_prefix` a body over the cap is cut there and its first `max_bytes` returned (robots.txt)."""
     declared = response.headers.get("content-length", "")
     encoding = response.headers.get("content-encoding", "").strip().lower()
-    if declared.isdigit() and not encoding and int(declared) > max_bytes:
+    if declared.isdigit() and not encoding and int(declared) > max_bytes and not keep_prefix:
         raise BodyTooLarge(f"declared Content-Length {declared} exceeds the {max_bytes}-byte cap")
     decoder = _Decoder(encoding)
     body = bytearray()
     for raw in response.iter_raw(65536):
         for piece in decoder.feed(raw, max_bytes - len(body) + 1):
             body += piece
+            if len(body) > max_bytes and keep_prefix:
+                raise BodyCut(bytes(body[:max_bytes]))
             if len(body) > max_bytes:
                 raise BodyTooLarge(f"body exceeds the {max_bytes}-byte cap (decompressed)")
         if deadline.remaining() <= 0:
@@ -193,8 +204,10 @@ class Fetcher:
     def __exit__(self, *exc):
         self.close()
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
-        """Fetch with retries on temporary failures (exponential backoff, Retry-After honoured within a cap)."""
+    def fetch(self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None,
+              keep_prefix: bool = False) -> FetchResult:
+        """Fetch with retries on temporary failures (exponential backoff, Retry-After honoured within a cap).
+        `max_bytes` lowers the size cap for this fetch; `keep_prefix` returns a body over it cut at the cap."""
         started = time.monotonic()
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.limits.retries + 1),
@@ -204,7 +217,8 @@ class Fetcher:
             sleep=self.sleep,
             reraise=True,
         )
-        result = retrying(self._fetch_once, url, headers or {})
+        cap = (min(max_bytes or self.limits.max_bytes, self.limits.max_bytes), keep_prefix)
+        result = retrying(self._fetch_once, url, headers or {}, cap)
         attempts = retrying.statistics.get("attempt_number", 1)
         elapsed = int((time.monotonic() - started) * 1000)
         return replace(result, attempts=attempts, elapsed_ms=elapsed)
@@ -214,7 +228,7 @@ class Fetcher:
         retry_after = state.outcome.result().retry_after if state.outcome else None
         return min(max(backoff, retry_after or 0.0), self.limits.max_retry_after)
 
-    def _fetch_once(self, url: str, headers: dict[str, str]) -> FetchResult:
+    def _fetch_once(self, url: str, headers: dict[str, str], cap: tuple[int, bool]) -> FetchResult:
         seen, current, moved = [], url, None
         all_permanent = True
         with request_deadline(self.limits.deadline) as deadline:
@@ -228,7 +242,7 @@ class Fetcher:
                 if len(seen) > self.limits.max_redirects:
                     return FetchResult(url, PERMANENT, f"more than {self.limits.max_redirects} redirects", final_url=current)
                 seen.append(current)
-                outcome = self._request(url, current, headers, deadline)
+                outcome = self._request(url, current, headers, deadline, cap)
                 if isinstance(outcome, FetchResult):
                     return replace(outcome, permanent_redirect=moved) if moved else outcome
                 status, location = outcome
@@ -237,7 +251,7 @@ class Fetcher:
                 moved = current if all_permanent else None
                 headers = {k: v for k, v in headers.items() if k.lower() not in ("if-none-match", "if-modified-since")}
 
-    def _request(self, url, current, headers, deadline) -> FetchResult | tuple[int, str]:
+    def _request(self, url, current, headers, deadline, cap) -> FetchResult | tuple[int, str]:
         host = urlsplit(current).hostname or ""
         self.hosts.acquire(host)
         try:
@@ -245,7 +259,7 @@ class Fetcher:
                 code = response.status_code
                 if code in REDIRECTS and response.headers.get("location"):
                     return code, response.headers["location"]
-                return self._classify(url, current, response, deadline)
+                return self._classify(url, current, response, deadline, cap)
         except RefusedURL as exc:
             return FetchResult(url, REFUSED, str(exc), final_url=current)
         except (httpx.TimeoutException, httpcore.TimeoutException) as exc:
@@ -265,15 +279,19 @@ class Fetcher:
         finally:
             self.hosts.release(host)
 
-    def _classify(self, url, current, response: httpx.Response, deadline) -> FetchResult:
+    def _classify(self, url, current, response: httpx.Response, deadline, cap) -> FetchResult:
         code = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         common = dict(http_status=code, final_url=current, headers=headers)
         if code == 304:
             return FetchResult(url, NOT_MODIFIED, "304 not modified", **common)
         if 200 <= code < 300:
-            body = read_body(response, self.limits.max_bytes, deadline)
-            return FetchResult(url, OK, f"{code} {response.reason_phrase}".strip(), body=body, **common)
+            reason = f"{code} {response.reason_phrase}".strip()
+            try:
+                body = read_body(response, cap[0], deadline, keep_prefix=cap[1])
+            except BodyCut as cut:
+                body, reason = cut.prefix, f"{reason} (cut at {len(cut.prefix)} bytes)"
+            return FetchResult(url, OK, reason, body=body, **common)
         reason = f"HTTP {code} {response.reason_phrase}".strip()
         if code in TEMPORARY_HTTP:
             retry_after = parse_retry_after(headers.get("retry-after"), self.limits.max_retry_after)

@@ -1,10 +1,14 @@
 """robots.txt for article pages, parsed by protego, cached per origin for one run.
 
-Policy (as Google documents for its crawler): 2xx → obey the file (first 500 KiB); 4xx → no restrictions;
-5xx, timeouts or a refused/unsafe robots URL → treat the whole site as disallowed for this run and retry next run.
+Policy (as Google documents for its crawler): 2xx → obey the file (its first 500 KiB; the rest is not even
+downloaded); 4xx → no restrictions; 5xx, 429, timeouts or a refused/unsafe robots URL (a redirect hop to an
+internal address included) → treat the whole site as disallowed for this run and retry next run. The file is
+read as UTF-8 (a byte-order mark is skipped), or as Latin-1 when it is not valid UTF-8, so that its ASCII rules
+hold and non-ASCII paths match as their author wrote them. An HTML page served as robots.txt holds no rules.
 """
 from __future__ import annotations
 
+import codecs
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -39,7 +43,7 @@ class RobotsCache:
         fetched = None
         with origin_lock:
             if origin not in self._rules:
-                fetched = self.fetcher.fetch(origin + "/robots.txt")
+                fetched = self.fetcher.fetch(origin + "/robots.txt", max_bytes=MAX_ROBOTS_BYTES, keep_prefix=True)
                 self._rules[origin] = _policy(fetched)
         parser, allow_all, reason = self._rules[origin]
         if parser is None:
@@ -51,8 +55,15 @@ class RobotsCache:
 
 def _policy(result: FetchResult) -> tuple[Protego | None, bool, str]:
     if result.status == OK:
-        text = (result.body or b"")[:MAX_ROBOTS_BYTES].decode("utf-8", "replace")
-        return Protego.parse(text), True, "robots.txt"
+        return Protego.parse(_robots_text(result.body or b"")), True, "robots.txt"
     if result.status == PERMANENT and result.http_status and 400 <= result.http_status < 500:
         return None, True, f"robots.txt answered {result.http_status}: no restrictions"
     return None, False, f"robots.txt unavailable ({result.reason}): site treated as disallowed this run"
+
+
+def _robots_text(data: bytes) -> str:
+    """UTF-8 without its BOM (a character cut at the 500 KiB mark is dropped), else Latin-1."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
