@@ -18,17 +18,20 @@ from tests.faults import body, hang, redirect, status
 RULES = b"User-agent: *\nDisallow: /private/\n"
 
 
-def robots_server(handler):
-    return SampleSite(routes={"/robots.txt": handler})
+@pytest.fixture(scope="module")
+def server():
+    with SampleSite() as running:
+        yield running
 
 
-def decide(limits, handler, path="/private/page.html"):
-    """(decision, robots fetch) for one article URL on a server whose robots.txt is `handler`."""
-    with robots_server(handler) as site, Fetcher(limits) as fetcher:
+def decide(server, limits, handler, path="/private/page.html"):
+    """(decision, robots fetch, decision for another page) for one article URL when robots.txt is `handler`."""
+    server.server.routes["/robots.txt"] = handler
+    with Fetcher(limits) as fetcher:
         fetcher.sleep = lambda seconds: None
         cache = RobotsCache(fetcher, limits.user_agent)
-        decision, fetched = cache.check(site.url(path))
-        again, refetched = cache.check(site.url("/other.html"))
+        decision, fetched = cache.check(server.url(path))
+        again, refetched = cache.check(server.url("/other.html"))
     assert refetched is None  # one robots.txt fetch per origin and run
     return decision, fetched, again
 
@@ -45,23 +48,23 @@ def robots_limits(limits):
     ("CRLF", RULES.replace(b"\n", b"\r\n")),
     ("latin-1", "User-agent: *\nDisallow: /café/\nDisallow: /private/\n".encode("latin-1")),
 ])
-def test_rules_are_obeyed_whatever_the_encoding(robots_limits, name, data):
-    decision, fetched, other = decide(robots_limits, body(data, "text/plain"))
+def test_rules_are_obeyed_whatever_the_encoding(server, robots_limits, name, data):
+    decision, fetched, other = decide(server, robots_limits, body(data, "text/plain"))
     assert not decision.allowed and decision.reason == "disallowed by robots.txt", name
     assert other.allowed and fetched.status == "ok"
 
 
-def test_non_ascii_paths_of_a_latin_1_file_match_as_their_author_meant(robots_limits):
+def test_non_ascii_paths_of_a_latin_1_file_match_as_their_author_meant(server, robots_limits):
     data = "User-agent: *\nDisallow: /café/\n".encode("latin-1")
-    decision, _, _ = decide(robots_limits, body(data, "text/plain"), "/caf%C3%A9/article.html")
+    decision, _, _ = decide(server, robots_limits, body(data, "text/plain"), "/caf%C3%A9/article.html")
     assert not decision.allowed
 
 
-def test_a_huge_robots_txt_is_obeyed_for_its_first_500_kib(robots_limits):
+def test_a_huge_robots_txt_is_obeyed_for_its_first_500_kib(server, robots_limits):
     """Rules at the top are obeyed; whatever lies beyond 500 KiB is ignored (as Google documents)."""
     data = RULES + b"# filler\n" * (MAX_ROBOTS_BYTES // 9) + b"User-agent: *\nDisallow: /other.html\n"
     data += b"# more filler\n" * 500_000  # 7 MB in all, above the fetcher's size cap for any other body
-    decision, fetched, other = decide(dataclasses.replace(robots_limits, max_bytes=1024 * 1024),
+    decision, fetched, other = decide(server, dataclasses.replace(robots_limits, max_bytes=1024 * 1024),
                                       body(data, "text/plain"))
     assert fetched.status == "ok" and fetched.size == MAX_ROBOTS_BYTES and "cut" in fetched.reason
     assert not decision.allowed
@@ -69,8 +72,8 @@ def test_a_huge_robots_txt_is_obeyed_for_its_first_500_kib(robots_limits):
 
 
 @pytest.mark.parametrize("code", [400, 401, 403, 404, 410])
-def test_a_4xx_robots_txt_means_no_restrictions(robots_limits, code):
-    decision, fetched, other = decide(robots_limits, status(code))
+def test_a_4xx_robots_txt_means_no_restrictions(server, robots_limits, code):
+    decision, fetched, other = decide(server, robots_limits, status(code))
     assert decision.allowed and other.allowed and f"answered {code}" in decision.reason
 
 
@@ -81,15 +84,15 @@ def test_a_4xx_robots_txt_means_no_restrictions(robots_limits, code):
     ("redirect to a private address", redirect("http://10.0.0.1/robots.txt")),
     ("redirect to file:", redirect("file:///etc/passwd")),
 ])
-def test_an_unavailable_robots_txt_disallows_the_site_for_this_run(robots_limits, name, handler):
-    decision, fetched, other = decide(robots_limits, handler)
+def test_an_unavailable_robots_txt_disallows_the_site_for_this_run(server, robots_limits, name, handler):
+    decision, fetched, other = decide(server, robots_limits, handler)
     assert not decision.allowed and not other.allowed, name
     assert "unavailable" in decision.reason and fetched.reason in decision.reason
 
 
-def test_a_robots_txt_that_is_an_html_page_restricts_nothing(robots_limits):
+def test_a_robots_txt_that_is_an_html_page_restricts_nothing(server, robots_limits):
     page = b"<!doctype html><html><body><h1>Welcome</h1><p>Disallow: /private/</p></body></html>"
-    decision, _, _ = decide(robots_limits, body(page, "text/html"))
+    decision, _, _ = decide(server, robots_limits, body(page, "text/html"))
     assert decision.allowed
 
 
