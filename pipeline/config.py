@@ -167,7 +167,7 @@ class Combination:
     terms: tuple[str, ...]
     with_terms: tuple[str, ...]
     within: int = 0
-    pair_sentences_only: bool = False  # count only in a sentence that itself relates Russia and Iran
+    needs_both_states: bool = False  # count only in a sentence that names both Russia and Iran
 
 
 @dataclass(frozen=True)
@@ -238,10 +238,10 @@ def _terms(path, node, key: str, line) -> tuple[str, ...]:
 def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str, ...]]) -> Combination:
     if not isinstance(node, dict) or "terms" not in node or "with" not in node:
         raise ConfigError(path, getattr(node, "line", line), where, "needs `terms:` and `with:` (terms or a lexicon name)")
-    unknown = set(node) - {"terms", "with", "within", "pair_sentences_only"}
+    unknown = set(node) - {"terms", "with", "within", "needs_both_states"}
     if unknown:
         raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: terms, with, within, "
-                          "pair_sentences_only")
+                          "needs_both_states")
     partner = node["with"]
     if isinstance(partner, str):
         if partner not in named:
@@ -252,9 +252,9 @@ def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str,
     within = node.get("within", 0)
     if not isinstance(within, int) or isinstance(within, bool) or within < 0:
         raise ConfigError(path, node.line, f"{where}.within", "must be a whole number of words (0: same sentence)")
-    only_pairs = node.get("pair_sentences_only", False)
+    only_pairs = node.get("needs_both_states", False)
     if not isinstance(only_pairs, bool):
-        raise ConfigError(path, node.line, f"{where}.pair_sentences_only", "must be true or false")
+        raise ConfigError(path, node.line, f"{where}.needs_both_states", "must be true or false")
     return Combination(_terms(path, node["terms"], f"{where}.terms", node.line), with_terms, within, only_pairs)
 
 

@@ -245,7 +245,7 @@ class Tagger:
                 score = 0.75
             elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
                 score = 0.6
-            if any(lo < o < hi for o in others):
+            if any(lo < o < hi for o in others) or _grouped_with_other(left, right, sentence, f):
                 score -= 0.3
             if (any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or any(right.last < t <= right.last + 5
                                                                                for t in tails)
@@ -340,7 +340,7 @@ class Tagger:
 
     def _combination(self, topic, sentence: _Sentence) -> bool:
         for number, combo in enumerate(topic.combinations):
-            if combo.pair_sentences_only and sentence.link < RELEVANCE_THRESHOLD:
+            if combo.needs_both_states and not sentence.both_named:
                 continue
             first = sentence.positions(f"ca{number}:{topic.id}")
             second = sentence.positions(f"cb{number}:{topic.id}")
@@ -486,6 +486,19 @@ def _focus_after(sentence: _Sentence, pair_in_focus: bool) -> bool:
     if others and len({m.term for m in sentence.hits["other"]}) >= 2:
         return False
     return pair_in_focus
+
+
+def _grouped_with_other(left: Match, right: Match, sentence: _Sentence, f: _Field) -> bool:
+    """One of the pair coordinated with a third state that the other is not part of: "Russia has close ties with
+    both Tehran and Riyadh" relates Russia to a group, not to Iran alone."""
+    if not sentence.crowded or left is right:
+        return False
+    for mention, partner in ((left, right), (right, left)):
+        for other in sentence.hits.get("other", ()):
+            a, b = (mention, other) if mention.first < other.first else (other, mention)
+            if _coordinated(a, b, f) and not (min(a.first, b.first) <= partner.first <= max(a.last, b.last)):
+                return True
+    return False
 
 
 def _in_state_list(lo: int, hi: int, sentence: _Sentence, f: _Field) -> bool:
