@@ -18,7 +18,8 @@ TOPIC_THRESHOLD = 0.6
 WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over
 CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a relation cue this many words before/after the two actor mentions joins them
 ADJACENT_LINK = 0.55  # Russia in one sentence, Iran in the next: context for topics, not relevance on its own
-LIST_MARKER_REACH = 3  # "including Russia and Iran": a list marker this close before the pair
+LIST_MARKER_REACH = 3
+COORDINATION_REACH = 6  # "the Russian Caspian Flotilla and the Iranian navy": names inside two noun phrases  # "including Russia and Iran": a list marker this close before the pair
 LIST_ITEM_MAX_WORDS = 3  # a list item longer than this has content of its own
 LIST_MIN_ITEMS = 3
 
@@ -458,7 +459,7 @@ def _coordinated(left: Match, right: Match, f: _Field) -> bool:
     """"Russia and Iran", "Moscow, Tehran", "Moscow State University and Tehran University": two mentions joined
     by a conjunction (or a comma) with at most a few words of their noun phrases around it."""
     gap = right.first - left.last
-    if gap > 4:
+    if gap > COORDINATION_REACH:
         return False
     between = f.source[f.tokens[left.last].end:f.tokens[right.first].start]
     if gap <= 2:
