@@ -22,6 +22,8 @@ _FOLD = str.maketrans({
     **{chr(0x06F0 + d): str(d) for d in range(10)}, **{chr(0x0660 + d): str(d) for d in range(10)},
 })
 _DIACRITICS = dict.fromkeys(list(range(0x064B, 0x0660)) + [0x0670, 0x0301])
+_GAP_FILLER = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+_HYPHENS = re.compile(r"[\-\u2010-\u2015\u2212]")
 _MARKS = re.compile(r"[\u064B-\u065F\u0670\u0301]")
 _TOKEN = re.compile(r"[^\W_][\w\u064B-\u065F\u0670\u0301]*(?:'[^\W\d_]+)?")
 # Persian suffixes written after a half-space ("کشور‌ها", "هسته‌ای"): joined back to their word.
@@ -192,8 +194,8 @@ def compile_term(term: str) -> tuple[tuple[_Spec, ...], tuple[str, ...]]:
     specs, gaps = [], []
     for index, token in enumerate(tokens):
         if index:
-            gap = raw[tokens[index - 1].end:token.start].replace("*", "")
-            gaps.append(re.sub(r"[\s\-]", "", fold(gap)))
+            gap = fold(raw[tokens[index - 1].end:token.start].replace("*", ""))
+            gaps.append((_GAP_FILLER.sub("", gap), bool(_HYPHENS.search(gap))))
         if raw[token.end:token.end + 1] == "*":
             specs.append(_Spec("prefix", token.word))
         else:
@@ -318,16 +320,21 @@ class Lexicon:
                             else other.surface == value if mode == "case" else other.surface.startswith(value)):
                         break
                     between = text[tokens[j - 1].end:other.start]
-                    if between != " " and not _gap_matches(between, gap):
+                    if (between != " " or gap[0]) and not _gap_matches(between, gap):
                         break
                 else:
                     append(Match(token.start, tokens[j].end, i, j, term, labels))
         return matches
 
 
-_GAP_FILLER = re.compile(r"[\s\-\u2010-\u2015\u2212]")
-
-
-def _gap_matches(between: str, gap: str) -> bool:
-    """Whether the text between two words of a term is the term's own separator (spaces and dashes are free)."""
-    return "\n" not in between and _GAP_FILLER.sub("", fold(between)) == gap
+def _gap_matches(between: str, gap: tuple[str, bool]) -> bool:
+    """Whether the text between two words of a term is the term's own separator: spaces are free, and a hyphen in
+    the term matches a hyphen, a dash, a space or nothing; a plain space in the term does not match a hyphen, so
+    "Persian language" is not found in "Persian-language data"."""
+    if "\n" in between:
+        return False
+    folded = fold(between)
+    chars, hyphen = gap
+    if not hyphen and _HYPHENS.search(folded):
+        return False
+    return _GAP_FILLER.sub("", folded) == chars

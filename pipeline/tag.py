@@ -20,7 +20,7 @@ CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a
 ADJACENT_LINK = 0.55  # Russia in one sentence, Iran in the next: context for topics, not relevance on its own
 LIST_MARKER_REACH = 3
 COORDINATION_REACH = 6  # "the Russian Caspian Flotilla and the Iranian navy": names inside two noun phrases  # "including Russia and Iran": a list marker this close before the pair
-LIST_ITEM_MAX_WORDS = 3  # a list item longer than this has content of its own
+LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has content of its own
 LIST_MIN_ITEMS = 3
 
 # Sentence context: how strongly a sentence is tied to the pair (see _contexts).
@@ -35,6 +35,11 @@ _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
 # Function words do not count toward a list item's length ("for the North-South corridor" is a short item).
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "its", "their", "his", "her", "our",
                              "в", "во", "на", "для", "по", "из", "к", "در", "از", "به", "برای", "را"})
+# A comma before one of these starts a clause, not a list item ("..., which", "..., по словам министра").
+_CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", "while", "according", "said", "says",
+                              "although", "but", "if", "as", "который", "которая", "которое", "которые", "которых",
+                              "где", "когда", "что", "чтобы", "хотя", "но", "по", "сообщил", "сообщили", "заявил",
+                              "که", "اما", "ولی", "گفت", "افزود"})
 _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
 _LIST_PUNCTUATION = re.compile(r"[,;:،؛]")
 _PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
@@ -327,16 +332,20 @@ class Tagger:
     def _sentence_terms(self, sentence: _Sentence, f: _Field) -> tuple[set[str], set[str]]:
         """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
         listed = _listed_topic_matches(sentence, f)
-        strong, weak = set(), set()
+        strong, weak, specific_words = set(), set(), False
         for label, matches in sentence.hits.items():
             kind = label[:2]
-            if kind == "t:" and any(id(m) not in listed for m in matches):
-                strong.add(label[2:])
+            if kind == "t:":
+                specific_words = True  # even inside a list: the sentence is about a named domain
+                if any(id(m) not in listed for m in matches):
+                    strong.add(label[2:])
             elif kind == "w:" and any(id(m) not in listed for m in matches):
                 weak.add(label[2:])
         for topic in self.combined_topics:
             if topic.id not in strong and self._combination(topic, sentence):
                 strong.add(topic.id)
+        if specific_words:
+            return strong, set()
         return strong, weak - strong
 
     def _combination(self, topic, sentence: _Sentence) -> bool:
@@ -541,9 +550,6 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
             inside = [m for m in topic_matches if a <= m.first < b]
             members.extend(inside)
             item_topics.append(frozenset(label[2:] for m in inside for label in m.labels if label[:2] in ("t:", "w:")))
-        with_topic = sum(1 for topics in item_topics if topics)
-        if with_topic < 2 or with_topic * 2 < len(item_topics):
-            continue  # clauses separated by commas, not a list of domains or goods
         if len(set(item_topics)) > 1 or len(item_topics[0]) != 1:
             listed.update(id(m) for m in members)
     return listed
@@ -573,12 +579,12 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
         items.append((start, sentence.last))
     runs, current = [], []
     for item in items:
-        short = _content_words(item, f) <= LIST_ITEM_MAX_WORDS
-        if short:
+        clause = f.tokens[item[0]].word in _CLAUSE_STARTERS
+        if not clause and _content_words(item, f) <= LIST_ITEM_MAX_WORDS:
             current.append(item)
             continue
-        if len(current) >= LIST_MIN_ITEMS:
-            runs.append(current)
+        if len(current) + (0 if clause else 1) >= LIST_MIN_ITEMS and len(current) >= 2:
+            runs.append(current)  # "defence, energy and the development of Caspian ports": the last item has content
         current = [(max(item[0], item[1] - LIST_ITEM_MAX_WORDS), item[1])]  # a long item may lead a list
     if len(current) >= LIST_MIN_ITEMS:
         runs.append(current)
