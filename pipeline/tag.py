@@ -107,6 +107,8 @@ class _Sentence:
     crowded: bool = False  # a third state is named too
     adjacent: bool = False  # Russia here, Iran in the next sentence (or the other way round), with a cue
     context: float = 0.0
+    matches: list = field(default_factory=list)
+    resolved: bool = False  # overlapping terms sorted out (done lazily: only sentences that can matter)
 
     def has(self, label: str) -> bool:
         return bool(self.hits.get(label))
@@ -187,7 +189,11 @@ class Tagger:
         for match in self.lexicon.find(source, tokens):
             by_sentence.setdefault(sentence_of[match.first], []).append(match)
         for index, matches in by_sentence.items():
-            sentences[index].hits = _resolve(matches)
+            sentence = sentences[index]
+            sentence.matches = matches
+            sentence.hits = _group(matches)
+            if _may_relate(sentence.hits):
+                sentence.hits, sentence.resolved = _resolve(matches), True
         return _Field(name, source, tokens, sentences)
 
     def tag(self, title: str | None, text: str) -> TagResult:
@@ -310,6 +316,8 @@ class Tagger:
             for sentence in f.sentences:
                 if sentence.context < TOPIC_THRESHOLD:
                     continue
+                if not sentence.resolved:  # overlaps matter for topics only where a topic can be earned
+                    sentence.hits, sentence.resolved = _resolve(sentence.matches), True
                 strong, weak = self._sentence_terms(sentence, f)
                 strong_by_paragraph.setdefault((f.name, sentence.paragraph), set()).update(strong)
                 earned.append((sentence, {"strong": strong, "weak": weak}))
@@ -394,6 +402,19 @@ def _sentence_index(tokens: list[Token], sentences: list[_Sentence]) -> list[int
             index += 1
         result.append(index)
     return result
+
+
+def _group(matches: list[Match]) -> dict[str, list[Match]]:
+    hits: dict[str, list[Match]] = {}
+    for match in matches:
+        for label in match.labels:
+            hits.setdefault(label, []).append(match)
+    return hits
+
+
+def _may_relate(hits: dict[str, list[Match]]) -> bool:
+    """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
+    return ("russia" in hits and "iran" in hits) or "pair" in hits or "ref" in hits
 
 
 def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
