@@ -14,6 +14,10 @@ def build_parser() -> argparse.ArgumentParser:
     extraction.add_argument("--only", help="comma-separated extractors besides trafilatura (newsmon, readability-lxml)")
     extraction.add_argument("--dump", help="write per-page scores as JSON Lines to this file")
     extraction.add_argument("--quick", action="store_true", help="20 pages only (smoke test)")
+    warehouse = sub.add_parser("warehouse", help="a synthetic warehouse in PostgreSQL: views, queries, day loads")
+    warehouse.add_argument("--articles", type=int, default=1_000_000, help="synthetic articles (default 1,000,000)")
+    warehouse.add_argument("--day-articles", type=int, default=2000, help="articles in the one-more-day load")
+    warehouse.add_argument("--quick", action="store_true", help="20,000 articles (smoke test)")
     return parser
 
 
@@ -22,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.bench == "extraction":
         from .extraction import main as run
+    elif args.bench == "warehouse":
+        from .warehouse import main as run
     return run(args)
 
 

@@ -24,6 +24,7 @@ from .httpclient import NOT_A_FEED, NOT_MODIFIED, OK, REFUSED, TEMPORARY, Fetche
 from .models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
 from .netguard import RefusedURL, check_url
 from .robots import RobotsCache
+from .summaries import refresh_summaries
 from .tag import Tagger
 from .textutil import content_fingerprint
 from .urls import clean_url, url_hash
@@ -134,6 +135,8 @@ class Pipeline:
             if error is None:
                 raise
             log.exception("could not record the end of run %s", run_id)
+        if error is None:
+            refresh_summaries(self.engine)  # the trend views read the summaries: bring them up to this run
         return RunReport(run_id, status, counts, list(feeds))
 
     def close(self) -> None:

@@ -1,48 +1,226 @@
-"""Summaries of the trend views, refreshed after each load so that dashboards read small precomputed tables.
+"""Refresh the trend summaries (tables of migration 0003) from the warehouse, after each load.
 
-They are derived data, rebuilt whole from the views in sql/views (which the migrations' tables feed): materialized
-views on PostgreSQL, plain tables on SQLite (which has no materialized views). Readers fall back to the live view
-while a summary does not exist yet, e.g. right after `upgrade()` recreated the views.
+What changed since the last refresh is found through indexed timestamps (articles.updated_at, tagged_at of the
+tags) and the fetch log's ids, and only that is rebuilt: the changed articles' rows in the narrow fact tables, the
+stories those articles belong to, the fetch days from the oldest new fetch on. The topic pairs are rebuilt whole
+from the narrow facts (a few hundred rows, seconds at millions of articles). A change of the current taxonomy
+version, a change of the sources' perspectives or `full=True` rebuilds everything.
+
+The views in sql/views read these tables, so a view shows the warehouse as of the last refresh: the pipeline run,
+the retag and the `news_trends` DAG refresh after writing. Same SQL on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, text
+import logging
+from datetime import datetime, timedelta, timezone
 
-# summary name -> the view it materializes
-SUMMARIES = {
-    "summary_topic_weekly": "topic_weekly",
-    "summary_topic_perspective_weekly": "topic_perspective_weekly",
-    "summary_coverage_daily": "coverage_summary_daily",
-}
+from sqlalchemy import Connection, DateTime, Engine, bindparam, text
+
+log = logging.getLogger(__name__)
+
+# a write whose transaction started before the last refresh but committed after it carries an older timestamp
+OVERLAP = timedelta(hours=1)
+SUMMARY_TABLES = ("summary_relevant_articles", "summary_relevant_topics", "summary_stories", "summary_fetch_day",
+                  "summary_topic_pairs", "summary_topic_totals")
+
+CHANGED_ARTICLES = """
+INSERT INTO summary_changed (article_id)
+SELECT id FROM articles WHERE updated_at >= :since
+UNION SELECT article_id FROM article_relevance WHERE tagged_at >= :since
+UNION SELECT article_id FROM article_topics WHERE tagged_at >= :since
+"""
+ALL_ARTICLES = "INSERT INTO summary_changed (article_id) SELECT id FROM articles"
+
+FACTS = """
+SELECT a.id AS article_id, r.taxonomy_version, COALESCE(a.story_id, a.id) AS story_id, a.source_id,
+       s.perspective, COALESCE(a.language, s.language) AS language, a.day, a.week, a.month
+FROM summary_changed c
+JOIN articles a ON a.id = c.article_id
+JOIN article_relevance r ON r.article_id = a.id AND r.relevant = TRUE
+JOIN taxonomy_versions tv ON tv.version = r.taxonomy_version AND tv.is_current = TRUE
+JOIN sources s ON s.id = a.source_id
+"""
+INSERT_ARTICLES = f"""
+INSERT INTO summary_relevant_articles (article_id, taxonomy_version, story_id, source_id, perspective, language,
+                                       day, week, month)
+{FACTS}
+"""
+INSERT_TOPICS = f"""
+INSERT INTO summary_relevant_topics (article_id, topic, taxonomy_version, story_id, source_id, perspective, language,
+                                     day, week, month)
+SELECT f.article_id, t.topic, f.taxonomy_version, f.story_id, f.source_id, f.perspective, f.language, f.day, f.week,
+       f.month
+FROM ({FACTS}) f
+JOIN article_topics t ON t.article_id = f.article_id AND t.taxonomy_version = f.taxonomy_version
+"""
+
+TOUCHED_STORIES = """
+INSERT INTO summary_touched (story_id)
+SELECT DISTINCT COALESCE(a.story_id, a.id) FROM summary_changed c JOIN articles a ON a.id = c.article_id
+"""
+# the stories view's definition, for the touched stories only
+INSERT_STORIES = """
+WITH members AS (
+    SELECT a.id AS article_id, a.story_id, a.source_id, a.day, a.title, a.url, a.published_at
+    FROM articles a
+    WHERE a.story_id IN (SELECT story_id FROM summary_touched)
+    UNION ALL
+    SELECT a.id, a.id, a.source_id, a.day, a.title, a.url, a.published_at
+    FROM articles a
+    WHERE a.story_id IS NULL AND a.id IN (SELECT story_id FROM summary_touched)
+),
+ranked AS (
+    SELECT m.*, ROW_NUMBER() OVER (
+        PARTITION BY m.story_id
+        ORDER BY m.day, CASE WHEN m.published_at IS NULL THEN 1 ELSE 0 END, m.published_at, m.article_id) AS rn
+    FROM members m
+),
+spread AS (
+    SELECT m.story_id, COUNT(*) AS copies, COUNT(DISTINCT m.source_id) AS sources,
+           COUNT(DISTINCT s.perspective) AS perspectives, MIN(m.day) AS first_seen, MAX(m.day) AS last_seen
+    FROM members m
+    JOIN sources s ON s.id = m.source_id
+    GROUP BY m.story_id
+),
+relevant AS (
+    SELECT m.story_id, COUNT(*) AS relevant_copies
+    FROM members m
+    JOIN article_relevance r ON r.article_id = m.article_id AND r.relevant = TRUE
+    JOIN taxonomy_versions tv ON tv.version = r.taxonomy_version AND tv.is_current = TRUE
+    GROUP BY m.story_id
+)
+INSERT INTO summary_stories (story_id, first_seen, last_seen, first_article_id, first_source_id, first_published_at,
+                             title, url, copies, sources, perspectives, relevant_copies)
+SELECT f.story_id, sp.first_seen, sp.last_seen, f.article_id, f.source_id, f.published_at, f.title, f.url,
+       sp.copies, sp.sources, sp.perspectives, COALESCE(rel.relevant_copies, 0)
+FROM ranked f
+JOIN spread sp ON sp.story_id = f.story_id
+LEFT JOIN relevant rel ON rel.story_id = f.story_id
+WHERE f.rn = 1
+"""
+
+INSERT_FETCH_DAYS = """
+WITH recent AS (
+    SELECT fetched_day, source_id, kind, status, http_status, reason,
+           ROW_NUMBER() OVER (PARTITION BY fetched_day, source_id, kind ORDER BY fetched_at DESC, id DESC) AS rn
+    FROM fetch_log
+    WHERE fetched_day >= :from_day AND kind IN ('feed', 'article')
+)
+INSERT INTO summary_fetch_day (day, source_id, kind, fetches, failures, last_status, last_http_status, last_reason)
+SELECT fetched_day, source_id, kind, COUNT(*),
+       SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 0 ELSE 1 END),
+       MAX(CASE WHEN rn = 1 THEN status END), MAX(CASE WHEN rn = 1 THEN http_status END),
+       MAX(CASE WHEN rn = 1 THEN reason END)
+FROM recent
+GROUP BY fetched_day, source_id, kind
+"""
+
+INSERT_TOPIC_TOTALS = """
+INSERT INTO summary_topic_totals (topic, articles, stories)
+SELECT topic, COUNT(*), COUNT(DISTINCT story_id) FROM summary_relevant_topics GROUP BY topic
+"""
+INSERT_TOPIC_PAIRS = """
+INSERT INTO summary_topic_pairs (topic_a, topic_b, taxonomy_version, articles, stories)
+SELECT x.topic, y.topic, x.taxonomy_version, COUNT(*), COUNT(DISTINCT x.story_id)
+FROM summary_relevant_topics x
+JOIN summary_relevant_topics y ON y.article_id = x.article_id AND x.topic < y.topic
+GROUP BY x.topic, y.topic, x.taxonomy_version
+"""
 
 
-def summary_exists(conn: Connection, name: str) -> bool:
-    if conn.dialect.name == "postgresql":
-        found = conn.execute(text("SELECT 1 FROM pg_matviews WHERE matviewname = :n AND schemaname = current_schema()"),
-                             {"n": name}).first()
+def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
+    """Bring every summary table up to date in one transaction; returns each table's row count."""
+    with engine.begin() as conn:
+        started = datetime.now(timezone.utc)
+        state = _read_state(conn)
+        full = full or state.get("taxonomy_version") != _current_version(conn) \
+            or state.get("sources") != _sources_fingerprint(conn)
+        _refresh_articles(conn, None if full else state.get("articles_since"), full)
+        _refresh_fetch_days(conn, None if full else int(state.get("fetch_log_id") or 0))
+        _refresh_topic_pairs(conn)
+        _write_state(conn, {
+            "articles_since": (started - OVERLAP).isoformat(), "taxonomy_version": _current_version(conn),
+            "sources": _sources_fingerprint(conn), "fetch_log_id": str(_max_fetch_id(conn)),
+        })
+        counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in SUMMARY_TABLES}
+    log.info("summaries refreshed (%s): %s", "full" if full else "incremental", counts)
+    return counts
+
+
+def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
+    """Facts and stories of the articles changed since `since` (all articles when `full`)."""
+    _temp_table(conn, "summary_changed", "article_id")
+    _temp_table(conn, "summary_touched", "story_id")
+    if full or since is None:
+        conn.execute(text(ALL_ARTICLES))
+        for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_stories"):
+            conn.execute(text(f"DELETE FROM {table}"))
     else:
-        found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}).first()
-    return found is not None
+        changed = text(CHANGED_ARTICLES).bindparams(bindparam("since", type_=DateTime(timezone=True)))
+        conn.execute(changed, {"since": datetime.fromisoformat(since)})
+        for table in ("summary_relevant_articles", "summary_relevant_topics"):
+            conn.execute(text(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM summary_changed)"))
+    conn.execute(text(INSERT_ARTICLES))
+    conn.execute(text(INSERT_TOPICS))
+    conn.execute(text(TOUCHED_STORIES))
+    if not full:
+        conn.execute(text("DELETE FROM summary_stories WHERE story_id IN (SELECT story_id FROM summary_touched)"))
+    conn.execute(text(INSERT_STORIES))
+    conn.execute(text("DROP TABLE summary_changed"))
+    conn.execute(text("DROP TABLE summary_touched"))
+
+
+def _refresh_fetch_days(conn: Connection, after_id: int | None) -> None:
+    """Fetch-log days from the oldest fetch logged after `after_id` on (every day when None)."""
+    if after_id is None:
+        from_day = conn.execute(text("SELECT MIN(fetched_day) FROM fetch_log")).scalar()
+    else:
+        from_day = conn.execute(text("SELECT MIN(fetched_day) FROM fetch_log WHERE id > :id"), {"id": after_id}).scalar()
+    if after_id is None:
+        conn.execute(text("DELETE FROM summary_fetch_day"))
+    if from_day is None:
+        return
+    conn.execute(text("DELETE FROM summary_fetch_day WHERE day >= :d"), {"d": from_day})
+    conn.execute(text(INSERT_FETCH_DAYS), {"from_day": from_day})
+
+
+def _refresh_topic_pairs(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM summary_topic_totals"))
+    conn.execute(text("DELETE FROM summary_topic_pairs"))
+    conn.execute(text(INSERT_TOPIC_TOTALS))
+    conn.execute(text(INSERT_TOPIC_PAIRS))
+
+
+def _temp_table(conn: Connection, name: str, column: str) -> None:
+    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({column} INTEGER PRIMARY KEY)"))
+
+
+def _read_state(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(text("SELECT name, value FROM summary_state")).all())
+
+
+def _write_state(conn: Connection, values: dict[str, str | None]) -> None:
+    conn.execute(text("DELETE FROM summary_state"))
+    conn.execute(text("INSERT INTO summary_state (name, value) VALUES (:name, :value)"),
+                 [{"name": k, "value": v} for k, v in values.items()])
+
+
+def _current_version(conn: Connection) -> str | None:
+    return conn.execute(text("SELECT MAX(version) FROM taxonomy_versions WHERE is_current = TRUE")).scalar()
+
+
+def _sources_fingerprint(conn: Connection) -> str:
+    """Perspective and language of every source: the facts copy them, so a change means a full rebuild."""
+    rows = conn.execute(text("SELECT id, perspective, language FROM sources ORDER BY id")).all()
+    return ";".join(f"{i}:{p}:{lang}" for i, p, lang in rows)
+
+
+def _max_fetch_id(conn: Connection) -> int:
+    return conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM fetch_log")).scalar_one()
 
 
 def source_of(conn: Connection, view: str) -> str:
-    """The summary of `view` when it exists, else the view itself (always correct, maybe slower)."""
-    summary = next((s for s, v in SUMMARIES.items() if v == view), None)
-    return summary if summary and summary_exists(conn, summary) else view
-
-
-def refresh_summaries(engine: Engine) -> dict[str, int]:
-    """Rebuild every summary in one transaction; returns each summary's row count."""
-    counts = {}
-    with engine.begin() as conn:
-        for summary, view in SUMMARIES.items():
-            if conn.dialect.name == "postgresql":
-                if summary_exists(conn, summary):
-                    conn.execute(text(f"REFRESH MATERIALIZED VIEW {summary}"))
-                else:
-                    conn.execute(text(f"CREATE MATERIALIZED VIEW {summary} AS SELECT * FROM {view}"))
-            else:
-                conn.execute(text(f"DROP TABLE IF EXISTS {summary}"))
-                conn.execute(text(f"CREATE TABLE {summary} AS SELECT * FROM {view}"))
-            counts[summary] = conn.execute(text(f"SELECT COUNT(*) FROM {summary}")).scalar_one()
-    return counts
+    """What to select from for `view`: the view itself, which reads the summary tables (kept for callers of the
+    first version of this module, which swapped in materialized copies)."""
+    return view

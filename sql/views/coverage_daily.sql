@@ -10,53 +10,41 @@
 --   last_status / last_http_status / last_reason = the latest feed fetch of that day (by fetched_at, then id).
 --   article_fetches / article_failures = article-page fetches (kind 'article') that day, same ok rule.
 --   coverage_gap = 1 when expected = 1 and fetched_ok = 0.
+--   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW coverage_daily AS
-WITH feed AS (
-    SELECT id, source_id, fetched_day AS day, fetched_at, status, http_status, reason
-    FROM fetch_log
+WITH per_day AS (
+    SELECT
+        day,
+        source_id,
+        fetches AS feed_fetches,
+        fetches - failures AS ok_fetches,
+        failures,
+        last_status,
+        last_http_status,
+        last_reason
+    FROM summary_fetch_day
     WHERE kind = 'feed'
       AND source_id IS NOT NULL
 ),
 feed_days AS (
-    SELECT DISTINCT fetched_day AS day
-    FROM fetch_log
+    SELECT DISTINCT day
+    FROM summary_fetch_day
     WHERE kind = 'feed'
 ),
 first_feed AS (
     SELECT source_id, MIN(day) AS first_feed_day
-    FROM feed
+    FROM per_day
     GROUP BY source_id
-),
-per_day AS (
-    SELECT
-        day,
-        source_id,
-        COUNT(*) AS feed_fetches,
-        SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 1 ELSE 0 END) AS ok_fetches,
-        SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 0 ELSE 1 END) AS failures
-    FROM feed
-    GROUP BY day, source_id
-),
-last_fetch AS (
-    SELECT
-        day,
-        source_id,
-        status,
-        http_status,
-        reason,
-        ROW_NUMBER() OVER (PARTITION BY day, source_id ORDER BY fetched_at DESC, id DESC) AS rn
-    FROM feed
 ),
 article_fetch AS (
     SELECT
-        fetched_day AS day,
+        day,
         source_id,
-        COUNT(*) AS article_fetches,
-        SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 0 ELSE 1 END) AS article_failures
-    FROM fetch_log
+        fetches AS article_fetches,
+        failures AS article_failures
+    FROM summary_fetch_day
     WHERE kind = 'article'
       AND source_id IS NOT NULL
-    GROUP BY fetched_day, source_id
 ),
 grid AS (
     SELECT d.day, s.id AS source_id
@@ -93,14 +81,13 @@ SELECT
     f.fetched_ok,
     COALESCE(p.feed_fetches, 0) AS feed_fetches,
     COALESCE(p.failures, 0) AS failures,
-    lf.status AS last_status,
-    lf.http_status AS last_http_status,
-    lf.reason AS last_reason,
+    p.last_status,
+    p.last_http_status,
+    p.last_reason,
     COALESCE(af.article_fetches, 0) AS article_fetches,
     COALESCE(af.article_failures, 0) AS article_failures,
     CASE WHEN f.expected = 1 AND f.fetched_ok = 0 THEN 1 ELSE 0 END AS coverage_gap
 FROM flags f
 JOIN sources s ON s.id = f.source_id
 LEFT JOIN per_day p ON p.day = f.day AND p.source_id = f.source_id
-LEFT JOIN last_fetch lf ON lf.day = f.day AND lf.source_id = f.source_id AND lf.rn = 1
 LEFT JOIN article_fetch af ON af.day = f.day AND af.source_id = f.source_id

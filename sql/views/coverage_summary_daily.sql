@@ -6,21 +6,22 @@
 --   feeds_ok counts expected sources fetched ok; coverage_gaps = feeds_expected - feeds_ok;
 --   ok_share = feeds_ok / feeds_expected (NULL when nothing was expected).
 --   feed_fetches / feed_failures count every feed fetch that day, expected source or not.
+--   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW coverage_summary_daily AS
 WITH feed AS (
-    SELECT source_id, fetched_day AS day, status
-    FROM fetch_log
+    SELECT day, source_id, fetches, failures
+    FROM summary_fetch_day
     WHERE kind = 'feed'
       AND source_id IS NOT NULL
 ),
 feed_days AS (
     SELECT
-        fetched_day AS day,
-        COUNT(*) AS feed_fetches,
-        SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 0 ELSE 1 END) AS feed_failures
-    FROM fetch_log
+        day,
+        SUM(fetches) AS feed_fetches,
+        SUM(failures) AS feed_failures
+    FROM summary_fetch_day
     WHERE kind = 'feed'
-    GROUP BY fetched_day
+    GROUP BY day
 ),
 first_feed AS (
     SELECT source_id, MIN(day) AS first_feed_day
@@ -30,7 +31,7 @@ first_feed AS (
 ok_days AS (
     SELECT DISTINCT day, source_id
     FROM feed
-    WHERE status IN ('ok', 'not_modified')
+    WHERE fetches > failures
 ),
 expected AS (
     SELECT d.day, s.id AS source_id

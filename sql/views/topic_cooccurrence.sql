@@ -4,41 +4,8 @@
 --   string order, as under the C / binary collation). Pairs that never co-occur have no row.
 --   articles_a / articles_b = all articles tagged with topic_a / topic_b;
 --   jaccard = articles / (articles_a + articles_b - articles), 0..1.
+--   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW topic_cooccurrence AS
-WITH tagged AS (
-    SELECT
-        t.article_id,
-        COALESCE(a.story_id, a.id) AS story_id,
-        t.topic,
-        t.taxonomy_version
-    FROM article_topics t
-    JOIN taxonomy_versions tv
-        ON tv.version = t.taxonomy_version
-       AND tv.is_current = TRUE
-    JOIN article_relevance r
-        ON r.article_id = t.article_id
-       AND r.taxonomy_version = t.taxonomy_version
-       AND r.relevant = TRUE
-    JOIN articles a ON a.id = t.article_id
-),
-topic_totals AS (
-    SELECT topic, COUNT(*) AS articles, COUNT(DISTINCT story_id) AS stories
-    FROM tagged
-    GROUP BY topic
-),
-pairs AS (
-    SELECT
-        x.topic AS topic_a,
-        y.topic AS topic_b,
-        x.taxonomy_version,
-        COUNT(*) AS articles,
-        COUNT(DISTINCT x.story_id) AS stories
-    FROM tagged x
-    JOIN tagged y
-        ON y.article_id = x.article_id
-       AND x.topic < y.topic
-    GROUP BY x.topic, y.topic, x.taxonomy_version
-)
 SELECT
     p.topic_a,
     p.topic_b,
@@ -51,6 +18,9 @@ SELECT
     CAST(p.articles AS DOUBLE PRECISION)
         / (ta.articles + tb.articles - p.articles) AS jaccard,
     p.taxonomy_version
-FROM pairs p
-JOIN topic_totals ta ON ta.topic = p.topic_a
-JOIN topic_totals tb ON tb.topic = p.topic_b
+FROM summary_topic_pairs p
+JOIN taxonomy_versions tv
+    ON tv.version = p.taxonomy_version
+   AND tv.is_current = TRUE
+JOIN summary_topic_totals ta ON ta.topic = p.topic_a
+JOIN summary_topic_totals tb ON tb.topic = p.topic_b

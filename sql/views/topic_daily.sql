@@ -5,42 +5,33 @@
 --   article_share = articles / all relevant articles that day; story_share = stories / all relevant stories that
 --   day (an article can carry several topics, so shares of one day add up to more than 1).
 --   Check coverage_daily / coverage_summary_daily before reading a dip as a real drop.
+--   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW topic_daily AS
-WITH relevant AS (
+WITH day_totals AS (
     SELECT
-        a.id AS article_id,
-        COALESCE(a.story_id, a.id) AS story_id,
-        a.source_id,
-        a.day,
-        r.taxonomy_version
-    FROM articles a
-    JOIN article_relevance r ON r.article_id = a.id
-    JOIN taxonomy_versions tv
-        ON tv.version = r.taxonomy_version
-       AND tv.is_current = TRUE
-    WHERE r.relevant = TRUE
-),
-day_totals AS (
-    SELECT
-        day,
+        f.day,
+        f.taxonomy_version,
         COUNT(*) AS relevant_articles,
-        COUNT(DISTINCT story_id) AS relevant_stories
-    FROM relevant
-    GROUP BY day
+        COUNT(DISTINCT f.story_id) AS relevant_stories
+    FROM summary_relevant_articles f
+    JOIN taxonomy_versions tv
+        ON tv.version = f.taxonomy_version
+       AND tv.is_current = TRUE
+    GROUP BY f.day, f.taxonomy_version
 ),
 topic_counts AS (
     SELECT
         t.topic,
-        rel.day,
-        rel.taxonomy_version,
+        t.day,
+        t.taxonomy_version,
         COUNT(*) AS articles,
-        COUNT(DISTINCT rel.story_id) AS stories,
-        COUNT(DISTINCT rel.source_id) AS sources
-    FROM relevant rel
-    JOIN article_topics t
-        ON t.article_id = rel.article_id
-       AND t.taxonomy_version = rel.taxonomy_version
-    GROUP BY t.topic, rel.day, rel.taxonomy_version
+        COUNT(DISTINCT t.story_id) AS stories,
+        COUNT(DISTINCT t.source_id) AS sources
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    GROUP BY t.topic, t.day, t.taxonomy_version
 )
 SELECT
     tc.topic,
@@ -54,4 +45,4 @@ SELECT
     CAST(tc.stories AS DOUBLE PRECISION) / d.relevant_stories AS story_share,
     tc.taxonomy_version
 FROM topic_counts tc
-JOIN day_totals d ON d.day = tc.day
+JOIN day_totals d ON d.day = tc.day AND d.taxonomy_version = tc.taxonomy_version
