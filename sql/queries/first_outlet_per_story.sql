@@ -4,8 +4,12 @@
 -- run: newsmon query first_outlet_per_story --param since=2025-01-17
 -- notes: one row per story first seen on or after since that has at least one relevant copy in the current taxonomy version; first outlet = earliest copy by day, then published_at, then lowest id (stories view, any copy); topics = comma-separated, alphabetical union of the current-version topics of the story's relevant copies (built with a recursive CTE because SQLite 3.40 has no string_agg); copies / sources / perspectives count all copies; filter with topics LIKE '%defence%' for one topic
 WITH RECURSIVE story_topics AS (
-    SELECT DISTINCT story_id, topic
-    FROM article_tags_current
+    SELECT DISTINCT t.story_id, t.topic
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.story_id IN (SELECT story_id FROM stories WHERE relevant_copies > 0 AND first_seen >= :since)
 ),
 numbered AS (
     SELECT

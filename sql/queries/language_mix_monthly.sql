@@ -6,17 +6,14 @@
 WITH relevant AS (
     SELECT
         a.month,
-        COALESCE(a.language, s.language) AS language,
-        COALESCE(a.story_id, a.id) AS story_id,
+        a.language,
+        a.story_id,
         a.source_id
-    FROM articles a
-    JOIN sources s ON s.id = a.source_id
-    JOIN article_relevance r ON r.article_id = a.id
+    FROM summary_relevant_articles a
     JOIN taxonomy_versions tv
-        ON tv.version = r.taxonomy_version
+        ON tv.version = a.taxonomy_version
        AND tv.is_current = TRUE
-    WHERE r.relevant = TRUE
-      AND a.day >= :since
+    WHERE a.day >= :since
 ),
 month_totals AS (
     SELECT month, COUNT(*) AS month_articles, COUNT(DISTINCT story_id) AS month_stories

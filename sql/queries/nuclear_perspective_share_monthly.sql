@@ -4,10 +4,13 @@
 -- run: newsmon query nuclear_perspective_share_monthly --param topic=nuclear --param since=2025-01-01
 -- notes: current taxonomy version, relevant articles with day >= since; pct_articles adds up to 100 per month; pct_stories does not (a story carried by several perspectives counts for each); stories_first_reported counts the month's topic stories whose earliest copy (stories view; any copy, relevant or not) came from that perspective, and adds up to the month's stories; a story spanning months counts in each month it appears
 WITH tagged AS (
-    SELECT month, perspective, article_id, story_id
-    FROM article_tags_current
-    WHERE topic = :topic
-      AND day >= :since
+    SELECT t.month, t.perspective, t.article_id, t.story_id
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.topic = :topic
+      AND t.day >= :since
 ),
 month_totals AS (
     SELECT month, COUNT(*) AS total_articles, COUNT(DISTINCT story_id) AS total_stories

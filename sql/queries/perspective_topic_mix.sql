@@ -5,17 +5,14 @@
 -- notes: current taxonomy version, relevant articles with day >= since; a story counts for a perspective when at least one of that perspective's copies is relevant (and, for a topic, tagged with it); stories have several topics, so pct_of_perspective_stories adds up to more than 100; compare a topic's row across perspectives rather than down one perspective
 WITH relevant AS (
     SELECT
-        s.perspective,
-        a.id AS article_id,
-        COALESCE(a.story_id, a.id) AS story_id
-    FROM articles a
-    JOIN sources s ON s.id = a.source_id
-    JOIN article_relevance r ON r.article_id = a.id
+        a.perspective,
+        a.article_id,
+        a.story_id
+    FROM summary_relevant_articles a
     JOIN taxonomy_versions tv
-        ON tv.version = r.taxonomy_version
+        ON tv.version = a.taxonomy_version
        AND tv.is_current = TRUE
-    WHERE r.relevant = TRUE
-      AND a.day >= :since
+    WHERE a.day >= :since
 ),
 perspective_totals AS (
     SELECT perspective, COUNT(DISTINCT story_id) AS perspective_stories, COUNT(*) AS perspective_articles
@@ -23,10 +20,13 @@ perspective_totals AS (
     GROUP BY perspective
 ),
 per_topic AS (
-    SELECT perspective, topic, COUNT(DISTINCT story_id) AS stories, COUNT(*) AS articles
-    FROM article_tags_current
-    WHERE day >= :since
-    GROUP BY perspective, topic
+    SELECT t.perspective, t.topic, COUNT(DISTINCT t.story_id) AS stories, COUNT(*) AS articles
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.day >= :since
+    GROUP BY t.perspective, t.topic
 )
 SELECT
     p.perspective,

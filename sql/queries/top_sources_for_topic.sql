@@ -4,10 +4,13 @@
 -- run: newsmon query top_sources_for_topic --param topic=energy --param since=2025-01-17
 -- notes: current taxonomy version, relevant articles with day >= since; one row per source with at least one tagged article; pct_of_topic_stories = share of all the topic's stories in the period the source carried (does not add up to 100, stories are shared); stories_first_reported = the topic's stories whose earliest copy (stories view, any copy) is this source's; ordered by stories first reported, then stories
 WITH tagged AS (
-    SELECT article_id, story_id, source_id, day
-    FROM article_tags_current
-    WHERE topic = :topic
-      AND day >= :since
+    SELECT t.article_id, t.story_id, t.source_id, t.day
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.topic = :topic
+      AND t.day >= :since
 ),
 topic_total AS (
     SELECT COUNT(DISTINCT story_id) AS total_stories

@@ -4,9 +4,12 @@
 -- run: newsmon query topic_summary --param since=2025-01-01
 -- notes: current taxonomy version, relevant articles only; the trend summary printed by `newsmon demo` and `newsmon run`
 WITH tagged AS (
-    SELECT topic, article_id, COALESCE(story_id, article_id) AS story_id, source_id, perspective, day
-    FROM article_tags_current
-    WHERE day >= :since
+    SELECT t.topic, t.article_id, t.story_id, t.source_id, t.perspective, t.day
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.day >= :since
 ),
 per_perspective AS (
     SELECT topic, perspective, COUNT(DISTINCT story_id) AS stories,

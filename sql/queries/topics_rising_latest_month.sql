@@ -4,13 +4,11 @@
 -- run: newsmon query topics_rising_latest_month
 -- notes: months = the distinct months (articles.month) that have relevant articles in the current taxonomy version, ranked newest first, so a month with no relevant data at all is skipped rather than counted as 0; a topic absent in one of those months counts 0 for it; prev_months = how many earlier months were available (up to 3); the latest month is usually still partial, so the table is ordered by the change in story share (topic stories / all relevant stories of the month, in percentage points), which a partial month does not bias; raw story counts and their ratio are shown too
 WITH relevant AS (
-    SELECT a.month, COALESCE(a.story_id, a.id) AS story_id
-    FROM articles a
-    JOIN article_relevance r ON r.article_id = a.id
+    SELECT a.month, a.story_id
+    FROM summary_relevant_articles a
     JOIN taxonomy_versions tv
-        ON tv.version = r.taxonomy_version
+        ON tv.version = a.taxonomy_version
        AND tv.is_current = TRUE
-    WHERE r.relevant = TRUE
 ),
 months AS (
     SELECT
@@ -21,9 +19,12 @@ months AS (
     GROUP BY month
 ),
 topic_months AS (
-    SELECT topic, month, COUNT(*) AS articles, COUNT(DISTINCT story_id) AS stories
-    FROM article_tags_current
-    GROUP BY topic, month
+    SELECT t.topic, t.month, COUNT(*) AS articles, COUNT(DISTINCT t.story_id) AS stories
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    GROUP BY t.topic, t.month
 ),
 recent_topics AS (
     SELECT DISTINCT tm.topic

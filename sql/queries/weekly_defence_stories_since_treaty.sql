@@ -6,14 +6,12 @@
 WITH relevant AS (
     SELECT
         a.week,
-        COALESCE(a.story_id, a.id) AS story_id
-    FROM articles a
-    JOIN article_relevance r ON r.article_id = a.id
+        a.story_id
+    FROM summary_relevant_articles a
     JOIN taxonomy_versions tv
-        ON tv.version = r.taxonomy_version
+        ON tv.version = a.taxonomy_version
        AND tv.is_current = TRUE
-    WHERE r.relevant = TRUE
-      AND a.day >= :since
+    WHERE a.day >= :since
 ),
 weeks AS (
     SELECT
@@ -25,14 +23,17 @@ weeks AS (
 ),
 topic_weeks AS (
     SELECT
-        week,
+        t.week,
         COUNT(*) AS articles,
-        COUNT(DISTINCT story_id) AS stories,
-        COUNT(DISTINCT source_id) AS sources
-    FROM article_tags_current
-    WHERE topic = :topic
-      AND day >= :since
-    GROUP BY week
+        COUNT(DISTINCT t.story_id) AS stories,
+        COUNT(DISTINCT t.source_id) AS sources
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv
+        ON tv.version = t.taxonomy_version
+       AND tv.is_current = TRUE
+    WHERE t.topic = :topic
+      AND t.day >= :since
+    GROUP BY t.week
 )
 SELECT
     w.week,
