@@ -43,6 +43,7 @@ _CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", 
 _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
 _LIST_PUNCTUATION = re.compile(r"[,;:،؛]")
 _PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
+_CLAUSE_PUNCTUATION = re.compile(r"[;:.!?()]")
 _COORDINATION_GAP = re.compile(r"^[\s,]*(?:and|и|و|,)?[\s,]*$", re.IGNORECASE)
 
 
@@ -221,7 +222,7 @@ class Tagger:
             self._adjacent_links(f)
 
     def _sentence_link(self, sentence: _Sentence, f: _Field, refers: bool) -> float:
-        ru, ir = sentence.hits.get("russia", ()), sentence.hits.get("iran", ())
+        ru, ir = _distinct(sentence.hits.get("russia", ())), _distinct(sentence.hits.get("iran", ()))
         others = sentence.positions("other")
         sentence.crowded = bool(others)
         if sentence.has("pair"):
@@ -264,6 +265,8 @@ class Tagger:
                     or _in_state_list(lo, hi, sentence, f)):
                 score = min(score, 0.3)
             best = max(best, score)
+            if best >= 0.75:
+                break  # no pair scores higher
         return best
 
     def _adjacent_links(self, f: _Field) -> None:
@@ -476,6 +479,15 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field
     return False
 
 
+def _distinct(mentions) -> list[Match]:
+    """One mention per starting word ("Iran" and "Iran Khodro" start at the same word): the longest."""
+    by_first: dict[int, Match] = {}
+    for m in mentions:
+        if m.first not in by_first or m.last > by_first[m.first].last:
+            by_first[m.first] = m
+    return list(by_first.values())
+
+
 def left_first(pairs) -> int:
     return min(left.first for left, _ in pairs)
 
@@ -495,7 +507,7 @@ def _coordinated(left: Match, right: Match, f: _Field) -> bool:
     if gap <= 2:
         return bool(_COORDINATION_GAP.match(between))
     words = [f.tokens[k].word for k in range(left.last + 1, right.first)]
-    return any(w in _CONJUNCTIONS for w in words) and not re.search(r"[;:.!?()]", between)
+    return any(w in _CONJUNCTIONS for w in words) and not _CLAUSE_PUNCTUATION.search(between)
 
 
 def _inside_actor(cue: Match, sentence: _Sentence) -> bool:
