@@ -5,20 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import ftfy
-
 from .config import CleaningRules
-from .textutil import strip_controls, strip_markup
+from .textutil import repair_mojibake, strip_controls, strip_markup, until_stable
 
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MAX_LINE_FOR_RULES = 160  # a boilerplate line is short; long lines are article text whatever they contain
-
-
-def repair_mojibake(text: str) -> str:
-    """Fix text decoded with the wrong charset, but only when ftfy detects mojibake."""
-    if ftfy.badness.is_bad(text):
-        return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_latin_ligatures=False)
-    return text
 
 
 def is_boilerplate(line: str, rules: CleaningRules) -> bool:
@@ -29,11 +20,16 @@ def is_end_marker(line: str, rules: CleaningRules) -> bool:
     return len(line) <= _MAX_LINE_FOR_RULES and any(p.fullmatch(line) for p in rules.tail_markers)
 
 
-def normalize_text(text: str) -> str:
-    """Markup-free, control-free, NFC text with single spaces inside lines and no empty lines."""
-    text = unicodedata.normalize("NFC", repair_mojibake(strip_controls(strip_markup(text))))
+def _normalize_once(text: str) -> str:
+    text = unicodedata.normalize("NFC", strip_controls(repair_mojibake(strip_markup(text))))
     lines = (_INLINE_SPACE.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def normalize_text(text: str) -> str:
+    """Markup-free, control-free, NFC text with single spaces inside lines and no empty lines (a fixed point:
+    normalizing it again changes nothing)."""
+    return until_stable(_normalize_once, text)
 
 
 def clean_text(text: str, rules: CleaningRules) -> str:
