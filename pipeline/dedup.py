@@ -44,6 +44,7 @@ class StoryIndex:
         self._minhashes: dict[int, MinHash] = {}
         self._story_of: dict[int, int] = {}
         self._lock = threading.Lock()
+        self.high_water = 0  # highest article id the index has seen in the warehouse
 
     def __len__(self) -> int:
         return len(self._story_of)

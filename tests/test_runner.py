@@ -144,3 +144,26 @@ def test_permanent_redirect_updates_the_feed_url(engine, taxonomy, tagger, rules
     run_pipeline(engine, taxonomy, tagger, rules, limits, [feed("moved", site.url("/fault/moved"))])
     with engine.connect() as conn:
         assert conn.execute(text("SELECT feed_url FROM sources")).scalar() == site.url("/fault/good.rss")
+
+
+def test_copies_loaded_by_separate_processes_join_one_story(engine, taxonomy, tagger, rules, limits, sample_site):
+    """Mapped Airflow tasks load feeds in parallel processes, each with its own in-memory story index."""
+    def one_item_feed(path):
+        rss = (b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+               b'<link>{{BASE}}/' + path.encode() + b'</link></item></channel></rss>')
+        return lambda h: h.send_body(200, rss.replace(b"{{BASE}}", h.server.base_url.encode()), "application/rss+xml")
+
+    copies = ["articles/rasht-astara-rail-link-gets-russian-state-loan.html",
+              "articles/russia-to-lend-iran-for-rasht-astara-railway.html"]
+    sample_site.server.routes.update({f"/copy{i}.rss": one_item_feed(path) for i, path in enumerate(copies)})
+    feeds = [feed(f"copy{i}", sample_site.url(f"/copy{i}.rss")) for i in range(2)]
+    with Fetcher(limits) as fetcher_a, Fetcher(limits) as fetcher_b:
+        first = Pipeline(engine, tagger, taxonomy, rules, fetcher_a)
+        second = Pipeline(engine, tagger, taxonomy, rules, fetcher_b)
+        run_id, source_ids = first.start_run(feeds)
+        first.story_index(), second.story_index()  # both loaded before either feed is loaded
+        first.run_feed(feeds[0], source_ids["copy0"], run_id)
+        second.run_feed(feeds[1], source_ids["copy1"], run_id)
+    with engine.connect() as conn:
+        stories = conn.execute(text("SELECT COUNT(*), COUNT(DISTINCT story_id) FROM articles")).one()
+    assert tuple(stories) == (2, 1)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import Connection, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..config import FeedSource, TaxonomySpec
@@ -16,6 +16,7 @@ from ..models import ArticleRecord, FeedBatch
 from .db import tables
 
 OK_STATUSES = ("ok", "not_modified")
+LOAD_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": the advisory lock that serializes feed batch loads on PostgreSQL
 DEAD_AFTER_FAILURES = 3  # from this many failures in a row a feed is fetched less often (never dropped)
 GONE_AFTER_FAILURES = 2  # the same for permanent failures (404/410, not a feed, refused): the feed looks gone
 MAX_SLOWDOWN_DAYS = {"temporary": 7, "permanent": 30}
@@ -118,11 +119,33 @@ def load_story_index(conn: Connection, since: date) -> StoryIndex:
     """Recent articles' MinHashes, so that a copy published days later still joins its story."""
     articles = tables(conn).tables["articles"]
     index = StoryIndex()
+    index.high_water = conn.execute(select(func.max(articles.c.id))).scalar() or 0
     rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
                         .where(articles.c.day >= since, articles.c.minhash.is_not(None)))
     for article_id, story_id, minhash in rows:
         index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
     return index
+
+
+def catch_up_story_index(conn: Connection, index: StoryIndex) -> None:
+    """Add the articles other processes committed since the index was loaded (parallel feed tasks)."""
+    articles = tables(conn).tables["articles"]
+    rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
+                        .where(articles.c.id > index.high_water, articles.c.minhash.is_not(None))
+                        .order_by(articles.c.id)).all()
+    for article_id, story_id, minhash in rows:
+        index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
+        index.high_water = max(index.high_water, article_id)
+
+
+def serialize_loads(conn: Connection) -> None:
+    """One feed batch loads at a time per warehouse, so that story assignment sees every committed article.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the batch's first statement is a write, which takes
+    the database's single write lock before anything is read.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
 
 
 def next_fetch_after(status: str, failures: int, now: datetime) -> datetime | None:
@@ -147,8 +170,10 @@ class LoadCounts:
 def load_feed_batch(conn: Connection, batch: FeedBatch, run_id: int, story_index: StoryIndex,
                     now: datetime) -> tuple[LoadCounts, list]:
     """Write one feed's outcome in the caller's transaction. Returns counts and index additions for after commit."""
-    _log_fetches(conn, batch, run_id)
+    serialize_loads(conn)
     _update_source(conn, batch, now)
+    _log_fetches(conn, batch, run_id)
+    catch_up_story_index(conn, story_index)
     articles = _dedupe(batch.articles)
     before = existing_articles(conn, [a.url_hash for a in articles])
     ids = _upsert_articles(conn, articles, batch.source_id, run_id, now)
