@@ -184,11 +184,15 @@ def start_replay_run(engine: Engine, taxonomy: TaxonomySpec, interval: tuple[dat
 
 
 def finish_replay_run(engine: Engine, run_id: int, counts: ReplayCounts, feeds_total: int) -> None:
+    """Close the run row and bring the trend summaries up to the replayed rows (the views read them)."""
+    from .summaries import refresh_summaries
+
     with engine.begin() as conn:
         load.finish_run(conn, run_id, "ok", dict(
             feeds_total=feeds_total, feeds_ok=feeds_total, feeds_failed=0, items_seen=counts.articles_seen,
             articles_new=0, articles_updated=counts.articles_updated, articles_failed=counts.articles_failed,
             articles_relevant=counts.articles_relevant))
+    refresh_summaries(engine)
 
 
 def replay_interval(engine: Engine, taxonomy: TaxonomySpec, rules: CleaningRules, start: datetime, end: datetime,

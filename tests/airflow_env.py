@@ -36,7 +36,7 @@ def _configure() -> Path:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
         "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsmon-test-secret-not-for-production",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "newsmon-test-jwt-secret-" + "0123456789abcdef" * 4,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer,admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
     })

@@ -32,7 +32,7 @@ from tests.conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources",
           "fetch_log")
-BACKFILL_FROM, BACKFILL_TO = "2025-01-27", "2025-01-29"  # logical dates: three daily runs, days 01-26 .. 01-28
+BACKFILL_FROM, BACKFILL_TO = "2025-01-27", "2025-01-29"  # logical dates = interval starts: days 01-27 .. 01-29
 STARTUP_TIMEOUT, BACKFILL_TIMEOUT = 180, 420
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 PASSWORD = "e2e-admin-pw"
@@ -184,13 +184,13 @@ def wait_for(condition, timeout: float, stack: AirflowStack, what: str, interval
 
 def test_backfill_through_the_rest_api_replays_the_archive(stack, warehouse):
     url, engine = warehouse
+    before = counts(engine)
     with engine.begin() as conn:
         damaged = conn.execute(text("SELECT id FROM articles WHERE day = '2025-01-27' ORDER BY id LIMIT 1")).scalar_one()
         original = conn.execute(text("SELECT title, text FROM articles WHERE id = :id"), {"id": damaged}).one()
         topics = conn.execute(text("SELECT COUNT(*) FROM article_topics WHERE article_id = :id"), {"id": damaged}).scalar()
         conn.execute(text("UPDATE articles SET text = 'damaged' WHERE id = :id"), {"id": damaged})
         conn.execute(text("DELETE FROM article_topics WHERE article_id = :id"), {"id": damaged})
-    before = counts(engine)
 
     client = httpx.Client(base_url=stack.base, timeout=30)
     wait_for(lambda: client.get("/api/v2/monitor/health").status_code == 200, STARTUP_TIMEOUT, stack, "the api-server")
@@ -215,13 +215,13 @@ def test_backfill_through_the_rest_api_replays_the_archive(stack, warehouse):
     runs = wait_for(finished_runs, BACKFILL_TIMEOUT, stack, "the backfill to complete", interval=3)
     assert len(runs) == 3 and {r["state"] for r in runs} == {"success"}, (runs, stack.logs())
 
-    assert counts(engine) == before  # replay adds and duplicates nothing
+    assert counts(engine) == before  # the damage is repaired, and replay adds and duplicates nothing
     with engine.connect() as conn:
         replays = conn.execute(text("SELECT interval_start, status, articles_new FROM pipeline_runs "
                                     "WHERE mode = 'replay' ORDER BY interval_start")).all()
         restored = conn.execute(text("SELECT title, text FROM articles WHERE id = :id"), {"id": damaged}).one()
         restored_topics = conn.execute(text("SELECT COUNT(*) FROM article_topics WHERE article_id = :id"),
                                        {"id": damaged}).scalar()
-    assert [str(r.interval_start)[:10] for r in replays] == ["2025-01-26", "2025-01-27", "2025-01-28"]
+    assert [str(r.interval_start)[:10] for r in replays] == ["2025-01-27", "2025-01-28", "2025-01-29"]
     assert {(r.status, r.articles_new) for r in replays} == {("ok", 0)}
     assert tuple(restored) == tuple(original) and restored_topics == topics > 0
