@@ -288,11 +288,12 @@ class Lexicon:
         cache, keys_of, candidates_for = self._per_word, self.keys_of, self._candidates_for
         looked_up = []
         for token in tokens:
-            entry = cache.get(token.word) if not token.surface.isupper() else None
+            upper = token.surface.isupper()
+            entry = None if upper else cache.get(token.word)
             if entry is None:
                 keys = keys_of(token.word)
                 entry = (keys, candidates_for(token, keys))
-                if not token.surface.isupper() and len(cache) < 500_000:
+                if not upper and len(cache) < 500_000:
                     cache[token.word] = entry
             looked_up.append(entry)
         keys = [entry[0] for entry in looked_up]
@@ -301,9 +302,11 @@ class Lexicon:
         count = len(tokens)
         for i, token in enumerate(tokens):
             singles, by_second, others = looked_up[i][1]
-            for term, labels, _, _ in singles:
-                append(Match(token.start, token.end, i, i, term, labels))
-            if i + 1 >= count or not (by_second or others):
+            if singles:
+                start, end = token.start, token.end
+                for term, labels, _, _ in singles:
+                    append(Match(start, end, i, i, term, labels))
+            if not (by_second or others) or i + 1 >= count:
                 continue
             candidates = list(others)
             for key in keys[i + 1]:

@@ -36,6 +36,7 @@ _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "its", "their", "his", "her", "our",
                              "в", "во", "на", "для", "по", "из", "к", "در", "از", "به", "برای", "را"})
 # A comma before one of these starts a clause, not a list item ("..., which", "..., по словам министра").
+_CONJUNCTION_SPACED = (" and ", " or ", " и ", " или ", " а ", " و ", " یا ", " And ", " И ")
 _CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", "while", "according", "said", "says",
                               "although", "but", "if", "as", "который", "которая", "которое", "которые", "которых",
                               "где", "когда", "что", "чтобы", "хотя", "но", "по", "сообщил", "сообщили", "заявил",
@@ -123,7 +124,7 @@ def split_sentences(text: str, field_name: str, paragraph_offset: int = 0) -> li
     sentences, start, paragraph = [], 0, paragraph_offset
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        before = text[start:match.start()].rsplit(None, 1)
+        before = text[max(start, match.start() - 24):match.start()].rsplit(None, 1)
         last_word = before[-1].lower().rstrip(".") if before else ""
         if match.group() != "\n" and (last_word in _ABBREVIATIONS or re.fullmatch(r"\w", last_word)):
             continue
@@ -590,6 +591,10 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
 
 def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
     """Runs of consecutive short list items, each item a token range; the first item may be long (its tail)."""
+    text = f.source[sentence.start:sentence.end]
+    separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(w) for w in _CONJUNCTION_SPACED)
+    if separators < LIST_MIN_ITEMS - 1:
+        return []
     protected = set()
     for matches in sentence.hits.values():
         for m in matches:
