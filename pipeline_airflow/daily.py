@@ -166,7 +166,9 @@ def finish_run(jobs: list[dict], reports: list[dict] | None) -> dict:
     if not jobs:
         return {"run_id": None, "status": "ok", "mode": None, "jobs": 0}
     run = jobs[0]
-    reports = [FeedReport(**r) for r in (reports or []) if r]
+    # index the mapped results instead of iterating: iteration probes one past the end, which Airflow logs as an error
+    reports = [reports[i] for i in range(len(reports))] if reports else []
+    reports = [FeedReport(**r) for r in reports if r]
     engine = make_engine(warehouse_url())
     try:
         result = _offline_pipeline(engine).finish_run(run["run_id"], reports, run["jobs_total"])
