@@ -2,6 +2,7 @@
 SQLite metadata database, into the SQLite warehouse, then the trend summary.
 
     python -m pipeline_airflow.demo [--warehouse URL] [--port 8765]
+    python -m pipeline_airflow.demo --serve    # only serve the sample site, for runs triggered from the UI
 
 Airflow reads its settings when first imported, so this module sets them (AIRFLOW_HOME in data/airflow, examples
 off, the project's dags folder) before importing it; variables already set in the environment win.
@@ -60,11 +61,33 @@ def run_report(engine):
     return RunReport(run["id"], run["status"], counts, [FeedReport(n, s, r or "") for n, s, r in feeds])
 
 
+def serve_sample_site(port: int) -> int:
+    """Serve the sample site until interrupted; print the news_daily conf that points at it."""
+    import time
+
+    from pipeline.sample_site import SITE_DIR, SampleSite
+
+    with SampleSite(port=port) as site:
+        conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
+                "allow_private_hosts": True}
+        print(f"sample news site on {site.base_url}; trigger news_daily with this configuration JSON:")
+        print(json.dumps(conf, indent=2), flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline_airflow.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", help="SQLAlchemy URL (default: data/demo.sqlite)")
     parser.add_argument("--port", type=int, default=DEMO_PORT, help="loopback port for the sample site")
+    parser.add_argument("--serve", action="store_true",
+                        help="only serve the sample site and print the run conf to paste into Trigger (Ctrl-C stops)")
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve_sample_site(args.port)
     settings = load_settings()
     for key, value in airflow_environment(settings.data_dir).items():
         os.environ.setdefault(key, value)
