@@ -179,6 +179,7 @@ class TopicSpec:
     overridden_by: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
     combinations: tuple[Combination, ...] = ()
+    yields: bool = False  # one term of this topic beside another topic's specific term does not count
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str,
     return Combination(_terms(path, node["terms"], f"{where}.terms", node.line), with_terms, within, only_pairs)
 
 
-TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "combinations"}
+TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "combinations", "yields"}
 
 
 def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -> TopicSpec:
@@ -274,6 +275,9 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
     for other in overridden:
         if other not in TOPIC_IDS:
             raise ConfigError(path, node.line, f"{where}.overridden_by", f"{other!r} is not a topic id")
+    yields = node.get("yields", False)
+    if not isinstance(yields, bool):
+        raise ConfigError(path, node.line, f"{where}.yields", "must be true or false")
     combos = node.get("combinations") or []
     if not isinstance(combos, list):
         raise ConfigError(path, node.line, f"{where}.combinations", "must be a list of {terms, with, within}")
@@ -286,6 +290,7 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
         weak=_terms(path, node.get("weak") or None, f"{where}.weak", node.line),
         combinations=tuple(_parse_combination(path, c, f"{where}.combinations[{i}]", _line_of(c, combos, i), named)
                            for i, c in enumerate(combos)),
+        yields=yields,
     )
 
 

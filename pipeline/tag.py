@@ -178,6 +178,7 @@ class Tagger:
         self.lexicon = Lexicon({k: v for k, v in groups.items() if v})
         self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
         self.combined_topics = [t for t in spec.topics if t.combinations]
+        self.yielding = {t.id for t in spec.topics if t.yields}
 
     # -- reading
     def _read(self, name: str, source: str, paragraph_offset: int) -> _Field:
@@ -344,18 +345,24 @@ class Tagger:
     def _sentence_terms(self, sentence: _Sentence, f: _Field) -> tuple[set[str], set[str]]:
         """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
         listed = _listed_topic_matches(sentence, f)
-        strong, weak, specific_words = set(), set(), False
+        strong, weak, specific_words, single = set(), set(), False, set()
         for label, matches in sentence.hits.items():
             kind = label[:2]
             if kind == "t:":
                 specific_words = True  # even inside a list: the sentence is about a named domain
-                if any(id(m) not in listed for m in matches):
+                kept = {m.term for m in matches if id(m) not in listed}
+                if kept:
                     strong.add(label[2:])
+                    if len(kept) == 1:
+                        single.add(label[2:])
             elif kind == "w:" and any(id(m) not in listed for m in matches):
                 weak.add(label[2:])
         for topic in self.combined_topics:
             if topic.id not in strong and self._combination(topic, sentence):
                 strong.add(topic.id)
+        for topic_id in self.yielding & single:
+            if strong - {topic_id}:
+                strong.discard(topic_id)  # "oil delivered from Russian Caspian ports": the route of another domain
         if specific_words:
             return strong, set()
         return strong, weak - strong
