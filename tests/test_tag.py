@@ -182,6 +182,13 @@ def test_a_generic_word_does_not_earn_a_topic_in_a_sentence_about_another_domain
     assert topics(tagger.tag("Drill and aircraft parts", text)) == {"defence", "industry"}
 
 
+def test_a_route_is_not_transport_cooperation(tagger):
+    route = "Russia will swap crude oil with Iran, delivering it by tanker from its Caspian ports."
+    assert topics(tagger.tag("", route)) == {"energy"}
+    corridor = "Russia and Iran agreed to build the Rasht–Astara railway and expand Caspian shipping for their grain trade."
+    assert {"transport", "agriculture"} <= topics(tagger.tag("", corridor))
+
+
 def test_parts_of_longer_terms_and_excluded_phrases_do_not_count(tagger):
     sunflower = "Iran signed contracts to import sunflower oil and potash fertiliser from Russia."
     assert topics(tagger.tag("", sunflower)) == {"agriculture"}  # "oil" is inside "sunflower oil"
