@@ -22,6 +22,7 @@ _FOLD = str.maketrans({
     **{chr(0x06F0 + d): str(d) for d in range(10)}, **{chr(0x0660 + d): str(d) for d in range(10)},
 })
 _DIACRITICS = dict.fromkeys(list(range(0x064B, 0x0660)) + [0x0670, 0x0301])
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 _GAP_FILLER = re.compile(r"[\s\-\u2010-\u2015\u2212]")
 _HYPHENS = re.compile(r"[\-\u2010-\u2015\u2212]")
 _MARKS = re.compile(r"[\u064B-\u065F\u0670\u0301]")
@@ -129,6 +130,9 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
     """Word tokens with offsets into `text`; Persian suffix tokens after a half-space are joined to their word."""
     folded = fold(text) if folded is None else folded
     marks = _MARKS.search(folded) is not None
+    if not marks and not _ARABIC_SCRIPT.search(folded):  # no suffixes to join, no marks to drop
+        new = tuple.__new__
+        return [new(Token, (m.start(), m.end(), text[m.start():m.end()], m.group())) for m in _TOKEN.finditer(folded)]
     tokens: list[Token] = []
     append = tokens.append
     new = tuple.__new__

@@ -260,11 +260,13 @@ class Tagger:
                 score = 0.75
             elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
                 score = 0.6
-            if any(lo < o < hi for o in others) or _grouped_with_other(left, right, sentence, f):
+            if score <= best:
+                continue  # the checks below only lower a score
+            if others and (any(lo < o < hi for o in others) or _grouped_with_other(left, right, sentence, f)):
                 score -= 0.3
             if (any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or any(right.last < t <= right.last + 5
                                                                                for t in tails)
-                    or _in_state_list(lo, hi, sentence, f)):
+                    or (others and _in_state_list(lo, hi, sentence, f))):
                 score = min(score, 0.3)
             best = max(best, score)
             if best >= 0.75:
