@@ -14,6 +14,12 @@ def build_parser() -> argparse.ArgumentParser:
     extraction.add_argument("--only", help="comma-separated extractors besides trafilatura (newsmon, readability-lxml)")
     extraction.add_argument("--dump", help="write per-page scores as JSON Lines to this file")
     extraction.add_argument("--quick", action="store_true", help="20 pages only (smoke test)")
+    throughput = sub.add_parser("throughput", help="the whole pipeline over a generated loopback news site")
+    throughput.add_argument("--latency", type=float, default=0.1, help="server latency in seconds (default 0.1)")
+    throughput.add_argument("--workers", type=int, default=40, help="fetch workers (default 40 = 20 hosts x 2)")
+    throughput.add_argument("--per-host", type=int, default=2, help="requests at once per host (default 2)")
+    throughput.add_argument("--only", help="sqlite or postgresql (default both)")
+    throughput.add_argument("--quick", action="store_true", help="100 and 1,000 articles (smoke test)")
     warehouse = sub.add_parser("warehouse", help="a synthetic warehouse in PostgreSQL: views, queries, day loads")
     warehouse.add_argument("--articles", type=int, default=1_000_000, help="synthetic articles (default 1,000,000)")
     warehouse.add_argument("--day-articles", type=int, default=2000, help="articles in the one-more-day load")
@@ -26,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.bench == "extraction":
         from .extraction import main as run
+    elif args.bench == "throughput":
+        from .throughput import main as run
     elif args.bench == "warehouse":
         from .warehouse import main as run
     return run(args)

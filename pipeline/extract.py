@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ LANG_SAMPLE_CHARS = 2000  # a few hundred words identify the language; more only
 SUPPORTED_LANGS = ("en", "ru", "fa")
 
 _identifier = None
+_identifier_lock = threading.Lock()  # page threads start together; the model is loaded once, not once each
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,10 @@ def detect_language(text: str, declared: str | None) -> str | None:
     global _identifier
     if len(text) < 40:
         return declared
-    if _identifier is None:
-        _identifier = py3langid.langid.LanguageIdentifier.from_model_file(
-            py3langid.langid.MODEL_FILE, norm_probs=True)
+    with _identifier_lock:
+        if _identifier is None:
+            _identifier = py3langid.langid.LanguageIdentifier.from_model_file(
+                py3langid.langid.MODEL_FILE, norm_probs=True)
     lang, confidence = _identifier.classify(text[:LANG_SAMPLE_CHARS])
     if confidence >= LANG_CONFIDENT or declared is None:
         return lang

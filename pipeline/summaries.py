@@ -20,8 +20,37 @@ log = logging.getLogger(__name__)
 
 # a write whose transaction started before the last refresh but committed after it carries an older timestamp
 OVERLAP = timedelta(hours=1)
+# (table, period column, columns, SELECT over the facts f): counts per topic or over all relevant articles
+PERIODS = (
+    ("summary_topic_day", "day", "topic, day, taxonomy_version, articles, stories, sources",
+     "SELECT topic, day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
+     "FROM summary_relevant_topics f {where} GROUP BY topic, day, taxonomy_version"),
+    ("summary_relevant_day", "day", "day, taxonomy_version, articles, stories",
+     "SELECT day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+     "FROM summary_relevant_articles f {where} GROUP BY day, taxonomy_version"),
+    ("summary_topic_week", "week", "topic, week, taxonomy_version, articles, stories, sources",
+     "SELECT topic, week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
+     "FROM summary_relevant_topics f {where} GROUP BY topic, week, taxonomy_version"),
+    ("summary_relevant_week", "week", "week, taxonomy_version, articles, stories",
+     "SELECT week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+     "FROM summary_relevant_articles f {where} GROUP BY week, taxonomy_version"),
+    ("summary_topic_month", "month", "topic, month, taxonomy_version, articles, stories",
+     "SELECT topic, month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+     "FROM summary_relevant_topics f {where} GROUP BY topic, month, taxonomy_version"),
+    ("summary_relevant_month", "month", "month, taxonomy_version, articles, stories",
+     "SELECT month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+     "FROM summary_relevant_articles f {where} GROUP BY month, taxonomy_version"),
+    ("summary_topic_perspective_week", "week", "topic, week, perspective, taxonomy_version, articles, stories, sources",
+     "SELECT topic, week, perspective, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), "
+     "COUNT(DISTINCT source_id) FROM summary_relevant_topics f {where} "
+     "GROUP BY topic, week, perspective, taxonomy_version"),
+    ("summary_topic_source_week", "week", "topic, week, source_id, taxonomy_version, articles, stories",
+     "SELECT topic, week, source_id, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+     "FROM summary_relevant_topics f {where} GROUP BY topic, week, source_id, taxonomy_version"),
+)
 SUMMARY_TABLES = ("summary_relevant_articles", "summary_relevant_topics", "summary_stories", "summary_fetch_day",
-                  "summary_topic_pairs", "summary_topic_totals")
+                  "summary_topic_pairs", "summary_topic_totals", *(table for table, *_ in PERIODS))
+PERIOD_TEMP = {"day": "summary_days", "week": "summary_weeks", "month": "summary_months"}
 
 CHANGED_ARTICLES = """
 INSERT INTO summary_changed (article_id)
@@ -58,9 +87,10 @@ TOUCHED_STORIES = """
 INSERT INTO summary_touched (story_id)
 SELECT DISTINCT COALESCE(a.story_id, a.id) FROM summary_changed c JOIN articles a ON a.id = c.article_id
 """
-# the stories view's definition, for the touched stories only
+# the stories view's definition, for the touched stories only, with the story's topic list (comma-separated,
+# alphabetical union of its relevant copies' topics; a recursive CTE because SQLite 3.40 has no ordered string_agg)
 INSERT_STORIES = """
-WITH members AS (
+WITH RECURSIVE members AS (
     SELECT a.id AS article_id, a.story_id, a.source_id, a.day, a.title, a.url, a.published_at
     FROM articles a
     WHERE a.story_id IN (SELECT story_id FROM summary_touched)
@@ -88,14 +118,32 @@ relevant AS (
     JOIN article_relevance r ON r.article_id = m.article_id AND r.relevant = TRUE
     JOIN taxonomy_versions tv ON tv.version = r.taxonomy_version AND tv.is_current = TRUE
     GROUP BY m.story_id
+),
+numbered AS (
+    SELECT story_id, topic, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY topic) AS n
+    FROM (SELECT DISTINCT story_id, topic FROM summary_relevant_topics
+          WHERE story_id IN (SELECT story_id FROM summary_touched)) story_topics
+),
+topic_list (story_id, n, topics) AS (
+    SELECT story_id, n, CAST(topic AS TEXT) FROM numbered WHERE n = 1
+    UNION ALL
+    SELECT nb.story_id, nb.n, tl.topics || ', ' || CAST(nb.topic AS TEXT)
+    FROM topic_list tl
+    JOIN numbered nb ON nb.story_id = tl.story_id AND nb.n = tl.n + 1
+),
+full_list AS (
+    SELECT story_id, MAX(n) AS topic_count FROM topic_list GROUP BY story_id
 )
 INSERT INTO summary_stories (story_id, first_seen, last_seen, first_article_id, first_source_id, first_published_at,
-                             title, url, copies, sources, perspectives, relevant_copies)
+                             title, url, copies, sources, perspectives, relevant_copies, topics, topic_count)
 SELECT f.story_id, sp.first_seen, sp.last_seen, f.article_id, f.source_id, f.published_at, f.title, f.url,
-       sp.copies, sp.sources, sp.perspectives, COALESCE(rel.relevant_copies, 0)
+       sp.copies, sp.sources, sp.perspectives, COALESCE(rel.relevant_copies, 0), tl.topics,
+       COALESCE(fl.topic_count, 0)
 FROM ranked f
 JOIN spread sp ON sp.story_id = f.story_id
 LEFT JOIN relevant rel ON rel.story_id = f.story_id
+LEFT JOIN full_list fl ON fl.story_id = f.story_id
+LEFT JOIN topic_list tl ON tl.story_id = fl.story_id AND tl.n = fl.topic_count
 WHERE f.rn = 1
 """
 
@@ -135,7 +183,8 @@ def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
         state = _read_state(conn)
         full = full or state.get("taxonomy_version") != _current_version(conn) \
             or state.get("sources") != _sources_fingerprint(conn)
-        _refresh_articles(conn, None if full else state.get("articles_since"), full)
+        full = full or not state.get("articles_since")
+        _refresh_articles(conn, state.get("articles_since"), full)
         _refresh_fetch_days(conn, None if full else int(state.get("fetch_log_id") or 0))
         _refresh_topic_pairs(conn)
         _write_state(conn, {
@@ -143,31 +192,56 @@ def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
             "sources": _sources_fingerprint(conn), "fetch_log_id": str(_max_fetch_id(conn)),
         })
         counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in SUMMARY_TABLES}
+        if full and conn.dialect.name == "postgresql":  # fresh statistics, or the planner guesses at the new rows
+            conn.execute(text("ANALYZE " + ", ".join(SUMMARY_TABLES)))
     log.info("summaries refreshed (%s): %s", "full" if full else "incremental", counts)
     return counts
 
 
 def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
-    """Facts and stories of the articles changed since `since` (all articles when `full`)."""
-    _temp_table(conn, "summary_changed", "article_id")
-    _temp_table(conn, "summary_touched", "story_id")
-    if full or since is None:
+    """Facts, period counts and stories of the articles changed since `since` (all of them when `full`)."""
+    _temp_table(conn, "summary_changed", "article_id INTEGER")
+    _temp_table(conn, "summary_touched", "story_id INTEGER")
+    for period, temp in PERIOD_TEMP.items():
+        _temp_table(conn, temp, f"{period} {'VARCHAR(7)' if period == 'month' else 'DATE'}")
+    if full:
         conn.execute(text(ALL_ARTICLES))
         for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_stories"):
             conn.execute(text(f"DELETE FROM {table}"))
     else:
         changed = text(CHANGED_ARTICLES).bindparams(bindparam("since", type_=DateTime(timezone=True)))
         conn.execute(changed, {"since": datetime.fromisoformat(since)})
+        _note_periods(conn)  # the periods the changed articles were counted in so far
         for table in ("summary_relevant_articles", "summary_relevant_topics"):
             conn.execute(text(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM summary_changed)"))
     conn.execute(text(INSERT_ARTICLES))
     conn.execute(text(INSERT_TOPICS))
+    if not full:
+        _note_periods(conn)  # ... and the periods they count in now
+    _refresh_periods(conn, full)
     conn.execute(text(TOUCHED_STORIES))
     if not full:
         conn.execute(text("DELETE FROM summary_stories WHERE story_id IN (SELECT story_id FROM summary_touched)"))
     conn.execute(text(INSERT_STORIES))
-    conn.execute(text("DROP TABLE summary_changed"))
-    conn.execute(text("DROP TABLE summary_touched"))
+    for temp in ("summary_changed", "summary_touched", *PERIOD_TEMP.values()):
+        conn.execute(text(f"DROP TABLE {temp}"))
+
+
+def _note_periods(conn: Connection) -> None:
+    for period, temp in PERIOD_TEMP.items():
+        conn.execute(text(
+            f"INSERT INTO {temp} ({period}) SELECT DISTINCT f.{period} FROM summary_relevant_articles f "
+            f"JOIN summary_changed c ON c.article_id = f.article_id "
+            f"WHERE f.{period} NOT IN (SELECT {period} FROM {temp})"))
+
+
+def _refresh_periods(conn: Connection, full: bool) -> None:
+    """Recount the noted days, weeks and months (every one when `full`) from the facts."""
+    for table, period, columns, select in PERIODS:
+        temp = PERIOD_TEMP[period]
+        where = "" if full else f"WHERE f.{period} IN (SELECT {period} FROM {temp})"
+        conn.execute(text(f"DELETE FROM {table}" + ("" if full else f" WHERE {period} IN (SELECT {period} FROM {temp})")))
+        conn.execute(text(f"INSERT INTO {table} ({columns}) " + select.format(where=where)))
 
 
 def _refresh_fetch_days(conn: Connection, after_id: int | None) -> None:
@@ -193,7 +267,7 @@ def _refresh_topic_pairs(conn: Connection) -> None:
 
 def _temp_table(conn: Connection, name: str, column: str) -> None:
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
-    conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({column} INTEGER PRIMARY KEY)"))
+    conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({column} PRIMARY KEY)"))
 
 
 def _read_state(conn: Connection) -> dict[str, str]:

@@ -3,28 +3,22 @@
 -- params: none
 -- run: newsmon query topics_rising_latest_month
 -- notes: months = the distinct months (articles.month) that have relevant articles in the current taxonomy version, ranked newest first, so a month with no relevant data at all is skipped rather than counted as 0; a topic absent in one of those months counts 0 for it; prev_months = how many earlier months were available (up to 3); the latest month is usually still partial, so the table is ordered by the change in story share (topic stories / all relevant stories of the month, in percentage points), which a partial month does not bias; raw story counts and their ratio are shown too
-WITH relevant AS (
-    SELECT a.month, a.story_id
-    FROM summary_relevant_articles a
+WITH months AS (
+    SELECT
+        m.month,
+        m.stories AS relevant_stories,
+        DENSE_RANK() OVER (ORDER BY m.month DESC) AS month_rank
+    FROM summary_relevant_month m
     JOIN taxonomy_versions tv
-        ON tv.version = a.taxonomy_version
+        ON tv.version = m.taxonomy_version
        AND tv.is_current = TRUE
 ),
-months AS (
-    SELECT
-        month,
-        COUNT(DISTINCT story_id) AS relevant_stories,
-        DENSE_RANK() OVER (ORDER BY month DESC) AS month_rank
-    FROM relevant
-    GROUP BY month
-),
 topic_months AS (
-    SELECT t.topic, t.month, COUNT(*) AS articles, COUNT(DISTINCT t.story_id) AS stories
-    FROM summary_relevant_topics t
+    SELECT t.topic, t.month, t.articles, t.stories
+    FROM summary_topic_month t
     JOIN taxonomy_versions tv
         ON tv.version = t.taxonomy_version
        AND tv.is_current = TRUE
-    GROUP BY t.topic, t.month
 ),
 recent_topics AS (
     SELECT DISTINCT tm.topic

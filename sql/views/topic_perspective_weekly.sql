@@ -6,29 +6,17 @@
 --   share_of_topic_week = articles / all articles of the topic that week (adds up to 1 over perspectives).
 --   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW topic_perspective_weekly AS
-WITH grouped AS (
-    SELECT
-        t.topic,
-        t.week,
-        t.perspective,
-        t.taxonomy_version,
-        COUNT(*) AS articles,
-        COUNT(DISTINCT t.story_id) AS stories,
-        COUNT(DISTINCT t.source_id) AS sources
-    FROM summary_relevant_topics t
-    JOIN taxonomy_versions tv
-        ON tv.version = t.taxonomy_version
-       AND tv.is_current = TRUE
-    GROUP BY t.topic, t.week, t.perspective, t.taxonomy_version
-)
 SELECT
-    topic,
-    week,
-    perspective,
-    articles,
-    stories,
-    sources,
-    CAST(articles AS DOUBLE PRECISION)
-        / SUM(articles) OVER (PARTITION BY topic, week) AS share_of_topic_week,
-    taxonomy_version
-FROM grouped
+    t.topic,
+    t.week,
+    t.perspective,
+    t.articles,
+    t.stories,
+    t.sources,
+    CAST(t.articles AS DOUBLE PRECISION)
+        / SUM(t.articles) OVER (PARTITION BY t.topic, t.week) AS share_of_topic_week,
+    t.taxonomy_version
+FROM summary_topic_perspective_week t
+JOIN taxonomy_versions tv
+    ON tv.version = t.taxonomy_version
+   AND tv.is_current = TRUE

@@ -4,20 +4,6 @@
 --   own source (articles.source_id). share_of_topic_week = articles / all articles of the topic that week.
 --   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
 CREATE VIEW topic_source_weekly AS
-WITH grouped AS (
-    SELECT
-        t.topic,
-        t.week,
-        t.source_id,
-        t.taxonomy_version,
-        COUNT(*) AS articles,
-        COUNT(DISTINCT t.story_id) AS stories
-    FROM summary_relevant_topics t
-    JOIN taxonomy_versions tv
-        ON tv.version = t.taxonomy_version
-       AND tv.is_current = TRUE
-    GROUP BY t.topic, t.week, t.source_id, t.taxonomy_version
-)
 SELECT
     g.topic,
     g.week,
@@ -31,5 +17,8 @@ SELECT
     CAST(g.articles AS DOUBLE PRECISION)
         / SUM(g.articles) OVER (PARTITION BY g.topic, g.week) AS share_of_topic_week,
     g.taxonomy_version
-FROM grouped g
+FROM summary_topic_source_week g
+JOIN taxonomy_versions tv
+    ON tv.version = g.taxonomy_version
+   AND tv.is_current = TRUE
 JOIN sources s ON s.id = g.source_id
