@@ -103,6 +103,7 @@ def test_news_daily_live_then_again_then_a_past_day(dags, warehouse):
 
 @pytest.mark.skipif(importlib.util.find_spec("pipeline.retag") is None,
                     reason="pipeline/retag.py (retag_articles) is not in the tree yet; news_retag calls it")
+@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)  # retag itself is tested on both backends
 def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse, tmp_path):
     from pipeline.config import load_taxonomy
     from pipeline.settings import PROJECT_ROOT
