@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -159,8 +158,9 @@ def is_acronym(term: str) -> bool:
     return letters.isupper() and letters.isalpha() and len(letters) <= 5
 
 
-@dataclass(frozen=True)
-class _Spec:
+class _Spec(NamedTuple):
+    """How one word of a term is matched (a plain tuple of strings: cached by the million, never a GC cost)."""
+
     mode: str  # key | prefix | case | case_prefix
     value: str
 
@@ -281,7 +281,7 @@ class Lexicon:
                 by_second.setdefault(specs[1].value, []).append(entry)
             else:
                 others.append(entry)
-        found = (tuple(singles), by_second, tuple(others))
+        found = (tuple(singles), {key: tuple(items) for key, items in by_second.items()}, tuple(others))
         if len(self._candidates) < 500_000:
             self._candidates[cache_key] = found
         return found

@@ -433,7 +433,7 @@ def _may_relate(hits: dict[str, list[Match]]) -> bool:
 def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
     """Group a sentence's matches by label, dropping topic terms inside longer terms of another topic or inside
     one of their topic's exclusions, and third-state names inside a longer term."""
-    outers = [m for m in matches if m.last > m.first or any(label[:2] == "x:" for label in m.labels)]
+    outers = [m for m in matches if m.last > m.first or _label_sets(m.labels)[1]]
     hits: dict[str, list[Match]] = {}
     if not outers:
         for match in matches:
@@ -442,19 +442,37 @@ def _resolve(matches: list[Match]) -> dict[str, list[Match]]:
         return hits
     for match in matches:
         covering = [o for o in outers if o is not match and o.start <= match.start and match.end <= o.end]
+        if not covering:
+            for label in match.labels:
+                hits.setdefault(label, []).append(match)
+            continue
+        length = match.end - match.start
         for label in match.labels:
-            if covering and label[:2] in ("t:", "w:", "ca", "cb"):
+            if label[:2] in ("t:", "w:", "ca", "cb"):
                 topic = label.split(":", 1)[1]
-                if any(f"x:{topic}" in o.labels or (_longer(o, match) and _other_topic_label(o, topic))
+                if any(topic in _label_sets(o.labels)[1] or (o.end - o.start > length
+                                                             and _label_sets(o.labels)[0] - {topic})
                        for o in covering):
                     continue
-            elif covering and label == "other" and any(_longer(o, match) and "other" not in o.labels
-                                                       for o in covering):
+            elif label == "other" and any(o.end - o.start > length and "other" not in o.labels for o in covering):
                 continue
-            elif covering and label in ("cue", "wcue", "bicue") and any("notcue" in o.labels for o in covering):
+            elif label in ("cue", "wcue", "bicue") and any("notcue" in o.labels for o in covering):
                 continue
             hits.setdefault(label, []).append(match)
     return hits
+
+
+_LABEL_SETS: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _label_sets(labels: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """(topics a term belongs to, topics it excludes), cached per label tuple."""
+    found = _LABEL_SETS.get(labels)
+    if found is None:
+        found = (frozenset(label[2:] for label in labels if label[:2] in ("t:", "w:")),
+                 frozenset(label[2:] for label in labels if label[:2] == "x:"))
+        _LABEL_SETS[labels] = found
+    return found
 
 
 def _longer(outer: Match, inner: Match) -> bool:
