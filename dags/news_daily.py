@@ -15,11 +15,11 @@ re-tags the stored raw pages of its interval instead of fetching feeds that no l
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-from pipeline_airflow.assets import WAREHOUSE, FETCH_POOL
+from pipeline_airflow.assets import DEFAULT_ARGS, FETCH_POOL, WAREHOUSE
 
 PARAMS = {
     "mode": Param("auto", type="string", enum=["auto", "live", "replay", "archive"],
@@ -42,8 +42,7 @@ PARAMS = {
     params=PARAMS,
     tags=["newsmon", "ingest"],
     doc_md=__doc__,
-    default_args={"owner": "newsmon", "retries": 3, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=30)},
+    default_args=DEFAULT_ARGS,
 )
 def news_daily():
     @task

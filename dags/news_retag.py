@@ -8,11 +8,11 @@ can be pinned back), and `news_trends` follows.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from airflow.sdk import Param, dag, task
 
-from pipeline_airflow.assets import WAREHOUSE
+from pipeline_airflow.assets import DEFAULT_ARGS, WAREHOUSE
 
 PARAMS = {
     "start_date": Param("2025-01-01", type="string", format="date", title="First day",
@@ -37,8 +37,7 @@ PARAMS = {
     params=PARAMS,
     tags=["newsmon", "tagging"],
     doc_md=__doc__,
-    default_args={"owner": "newsmon", "retries": 2, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+    default_args=DEFAULT_ARGS,
 )
 def news_retag():
     @task(outlets=[WAREHOUSE])

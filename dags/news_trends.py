@@ -8,11 +8,11 @@ coverage gaps, and fails loudly (no retry) naming every check that failed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from airflow.sdk import Param, dag, task
 
-from pipeline_airflow.assets import WAREHOUSE
+from pipeline_airflow.assets import DEFAULT_ARGS, WAREHOUSE
 
 PARAMS = {
     "max_feed_failure_share": Param(0.5, type="number", minimum=0, maximum=1,
@@ -30,8 +30,7 @@ PARAMS = {
     params=PARAMS,
     tags=["newsmon", "trends", "quality"],
     doc_md=__doc__,
-    default_args={"owner": "newsmon", "retries": 2, "retry_delay": timedelta(minutes=1),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+    default_args=DEFAULT_ARGS,
 )
 def news_trends():
     @task

@@ -79,7 +79,7 @@ def plan_run(params: dict, context) -> list[dict]:
     A run with nothing to do (no source to replay, no paged archive) is closed at once."""
     from pipeline.config import load_feeds, load_taxonomy
     from pipeline.replay import archived_sources, start_replay_run
-    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.runner import RunOptions
     from pipeline.warehouse.db import make_engine, upgrade
 
     from .warehouse import warehouse_url

@@ -21,13 +21,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipeline.config import load_feeds
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SITE_DIR, SampleSite
-from pipeline.settings import FetchLimits
 from pipeline.warehouse.db import make_engine
 from tests.conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
+from tests.sample_warehouse import fill_from_sample_site
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources",
@@ -78,10 +74,7 @@ def warehouse(postgres, taxonomy, tagger, rules):
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     engine = make_engine(url)
-    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, allow_private_hosts=True)
-    with SampleSite() as site, Fetcher(limits) as fetcher:
-        feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
-        Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+    fill_from_sample_site(engine, taxonomy, tagger, rules)
     yield url, engine
     engine.dispose()
     with postgres.connect() as conn:

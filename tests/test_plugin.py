@@ -10,20 +10,17 @@ import subprocess
 import threading
 import time
 
-import tests.airflow_env as airflow_env  # noqa: I001 - sets up Airflow's environment before airflow is imported
+import tests.airflow_env  # noqa: F401,I001 - sets up Airflow's environment before airflow is imported
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.httpclient import Fetcher
 from pipeline.monitor import Overview, overview, read_only_engine, topic_week_articles
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SITE_DIR, SampleSite
-from pipeline.settings import FetchLimits
 from pipeline.summaries import refresh_summaries
 from pipeline.warehouse.db import make_engine
 from tests.airflow_env import airflow_db  # noqa: F401 - session fixture
+from tests.sample_warehouse import fill_from_sample_site
 
 pytestmark = pytest.mark.airflow
 HOSTILE_TITLE = '<img src=x onerror="document.title=\'pwned\'">Hostile headline'
@@ -33,14 +30,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def demo_warehouse(tmp_path_factory, taxonomy, tagger, rules):
     """A SQLite warehouse filled from the sample site, its summaries refreshed, and one hostile title planted."""
-    from pipeline.config import load_feeds
-
     url = f"sqlite:///{tmp_path_factory.mktemp('monitor') / 'warehouse.sqlite'}"
     engine = make_engine(url)
-    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, allow_private_hosts=True)
-    with SampleSite() as site, Fetcher(limits) as fetcher:
-        feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
-        Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+    fill_from_sample_site(engine, taxonomy, tagger, rules)
     busiest = overview(engine).busiest
     with engine.begin() as conn:
         victim = topic_week_articles(engine, *busiest)[0]["article_id"]

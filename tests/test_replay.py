@@ -10,14 +10,14 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipeline.config import FeedSource, load_feeds
+from pipeline.config import FeedSource
 from pipeline.httpclient import Fetcher
 from pipeline.replay import (archive_page_url, days_of, fetch_archive_entries, load_archive_history, replay_interval)
 from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SITE_DIR, SampleSite
-from pipeline.settings import FetchLimits
+from pipeline.sample_site import SampleSite
 from pipeline.warehouse.db import make_engine
 from tests.conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
+from tests.sample_warehouse import fill_from_sample_site
 
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources",
           "fetch_log")
@@ -49,10 +49,7 @@ def loaded(request, tmp_path_factory, taxonomy, tagger, rules):
     The tests below leave it as they found it, except the last, which changes the taxonomy version."""
     url, drop = scratch_warehouse(request.param, tmp_path_factory)
     engine = make_engine(url)
-    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, allow_private_hosts=True)
-    with SampleSite() as site, Fetcher(limits) as fetcher:
-        feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
-        Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+    fill_from_sample_site(engine, taxonomy, tagger, rules)
     yield engine
     engine.dispose()
     drop()

@@ -1,0 +1,17 @@
+"""Fill a warehouse once from the bundled sample site, served on 127.0.0.1 and shut down before the caller goes on
+(so that whatever runs next provably works without the network)."""
+from __future__ import annotations
+
+from pipeline.config import load_feeds
+from pipeline.httpclient import Fetcher
+from pipeline.runner import Pipeline, RunOptions, RunReport
+from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.settings import FetchLimits
+
+LIMITS = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, allow_private_hosts=True)
+
+
+def fill_from_sample_site(engine, taxonomy, tagger, rules) -> RunReport:
+    with SampleSite() as site, Fetcher(LIMITS) as fetcher:
+        feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
+        return Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
