@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, exists, func, select, text, update
+from sqlalchemy import Connection, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..config import FeedSource, TaxonomySpec
@@ -18,6 +18,7 @@ from .db import tables
 OK_STATUSES = ("ok", "not_modified")
 LOAD_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": the advisory lock that serializes feed batch loads on PostgreSQL
 DEAD_AFTER_FAILURES = 3  # from this many failures in a row a feed is fetched less often (never dropped)
+KNOWN_DONE_DAYS = 30  # done feed items not seen for longer are no longer compared with each feed fetch
 GONE_AFTER_FAILURES = 2  # the same for permanent failures (404/410, not a feed, refused): the feed looks gone
 MAX_SLOWDOWN_DAYS = {"temporary": 7, "permanent": 30}
 VALIDATORS_TRUSTED_DAYS = 2  # a 304 is believed this long after the last full (2xx) fetch of the feed
@@ -97,10 +98,14 @@ def feed_state(conn: Connection, source_id: int, today: date | None = None):
     return conn.execute(select(sources, trusted).where(sources.c.id == source_id)).mappings().one()
 
 
-def known_items(conn: Connection, source_id: int) -> dict[str, dict]:
-    """The feed's items already seen, by URL hash (to count attempts and retry what failed)."""
+def known_items(conn: Connection, source_id: int, now: datetime | None = None) -> dict[str, dict]:
+    """The feed's items already seen, by URL hash (to count attempts and retry what failed): all but those done and
+    not seen for KNOWN_DONE_DAYS, so that the cost stays flat as history grows (such an item, if it comes back, is
+    found among the stored articles and not fetched again)."""
     items = tables(conn).tables["feed_items"]
-    rows = conn.execute(select(items).where(items.c.source_id == source_id)).mappings()
+    since = (now or datetime.now(timezone.utc)) - timedelta(days=KNOWN_DONE_DAYS)
+    rows = conn.execute(select(items).where(
+        items.c.source_id == source_id, or_(items.c.last_seen_at >= since, items.c.state != "done"))).mappings()
     return {row["url_hash"]: dict(row) for row in rows}
 
 
@@ -255,27 +260,37 @@ def _assign_stories(conn, articles: list[ArticleRecord], ids: dict[str, int], in
     if not ids:
         return []
     have = dict(conn.execute(select(table.c.id, table.c.story_id).where(table.c.id.in_(list(ids.values())))).all())
-    additions, assigned_in_batch = [], {}
+    copies = _stored_copies(conn, table, {a.text_hash for a in articles})
+    additions, assigned_in_batch, updates = [], {}, []
     for article in articles:
         article_id = ids[article.url_hash]
         minhash = minhash_from_bytes(article.minhash)
         story = have.get(article_id)
         if story is None:
-            story = (_exact_copy_story(conn, table, article.text_hash, article_id)
+            story = (next((s for i, s in copies.get(article.text_hash, ()) if i != article_id), None)
                      or assigned_in_batch.get(article.text_hash)
                      or index.find_story(minhash, exclude=article_id)
                      or _batch_story(additions, minhash)
                      or article_id)
-            conn.execute(update(table).where(table.c.id == article_id).values(story_id=story))
+            updates.append({"article_id": article_id, "story": story})
         assigned_in_batch.setdefault(article.text_hash, story)
         additions.append((article_id, story, minhash))
+    if updates:  # one statement for the batch, not one round trip per article
+        conn.execute(update(table).where(table.c.id == bindparam("article_id")).values(story_id=bindparam("story")),
+                     updates)
     return additions
 
 
-def _exact_copy_story(conn, table, text_hash: str, article_id: int) -> int | None:
-    return conn.execute(select(table.c.story_id).where(
-        table.c.text_hash == text_hash, table.c.id != article_id, table.c.story_id.is_not(None))
-        .order_by(table.c.id).limit(1)).scalar()
+def _stored_copies(conn, table, text_hashes: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Stored exact copies by text hash: (id, story id) pairs in id order, those with a story only."""
+    copies: dict[str, list[tuple[int, int]]] = {}
+    hashes = sorted(text_hashes)
+    for start in range(0, len(hashes), 500):
+        rows = conn.execute(select(table.c.text_hash, table.c.id, table.c.story_id).where(
+            table.c.text_hash.in_(hashes[start:start + 500]), table.c.story_id.is_not(None)).order_by(table.c.id))
+        for text_hash, article_id, story in rows:
+            copies.setdefault(text_hash, []).append((article_id, story))
+    return copies
 
 
 def _batch_story(additions: list, minhash) -> int | None:
