@@ -224,7 +224,9 @@ def sequence(*handlers):
 
 class InFlight:
     """Wraps handlers to count requests the server is working on at once (the per-host limit, seen from the
-    server), holding each for `hold` seconds so that overlaps are certain to show."""
+    server). Each request is held `hold` seconds before its answer is written, and counted only while held:
+    that window lies inside the client's own slot (from sending the request to reading the whole answer), so
+    the peak can never exceed the client's limit by a race in the measurement."""
 
     def __init__(self, hold: float = 0.05):
         self.hold, self.now, self.peak, self.total = hold, 0, 0, 0
@@ -238,8 +240,8 @@ class InFlight:
                 self.peak = max(self.peak, self.now)
             try:
                 time.sleep(self.hold)
-                return handler(h)
             finally:
                 with self._lock:
                     self.now -= 1
+            return handler(h)
         return counted

