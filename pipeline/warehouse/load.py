@@ -5,7 +5,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Connection, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,8 +125,10 @@ def load_story_index(conn: Connection, since: date) -> StoryIndex:
     articles = tables(conn).tables["articles"]
     index = StoryIndex()
     index.high_water = conn.execute(select(func.max(articles.c.id))).scalar() or 0
+    fetched_since = datetime.combine(since, time.min, tzinfo=timezone.utc)
+    recent = or_(articles.c.day >= since, articles.c.fetched_at >= fetched_since)  # published or fetched lately
     rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
-                        .where(articles.c.day >= since, articles.c.minhash.is_not(None)))
+                        .where(recent, articles.c.minhash.is_not(None)))
     for article_id, story_id, minhash in rows:
         index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
     return index
