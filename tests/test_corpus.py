@@ -165,7 +165,8 @@ def test_feed_command_says_when_a_file_is_not_a_feed(capsys, tmp_path):
 HOSTILE = [
     b"&#xD800;", b"&#x110000;", b"&#99999999999999999999;", b"&#0;", b"\x00", b"\x01\x1b\x7f", b"\xed\xa0\x80",
     b"\xff\xfe", b"\xef\xbb\xbf", b"<![CDATA[", b"]]>", b"<", b"&", b"&amp", b"<item>", b"</item>", b"<entry>",
-    b'<!ENTITY a "' + b"x" * 2000 + b'">', b"&a;" * 200, b'<!DOCTYPE rss [<!ENTITY b "yyyy"><!ATTLIST item z CDATA "q">',
+    b'<!ENTITY a "' + b"x" * 2000 + b'">', b"&a;" * 200,
+    b'<!DOCTYPE rss [<!ENTITY b "yyyy"><!ATTLIST item z CDATA "q">',
     b"]>", b"<!ENTITY", b"<!DOCTYPE x [", b"<pubDate>Mon, 01 Jan 0000 00:00:00 GMT</pubDate>",
     b"<updated>99999-12-31T00:00:00Z</updated>", b"<link>javascript:alert(1)</link>", b"<guid>\x00</guid>",
     b"<script>alert(1)</script>", b'<?xml version="1.0" encoding="utf-16"?>', b"<" * 500, b"<b>" * 2000,

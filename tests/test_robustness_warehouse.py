@@ -75,7 +75,8 @@ def assert_whole(engine) -> None:
             "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.article_id = a.id) "
             "OR NOT EXISTS (SELECT 1 FROM article_relevance v WHERE v.article_id = a.id) "
             "OR NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id)")).scalar()
-        dangling = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'done' AND article_id IS NULL")).scalar()
+        dangling = conn.execute(text(
+            "SELECT COUNT(*) FROM feed_items WHERE state = 'done' AND article_id IS NULL")).scalar()
         twice = conn.execute(text("SELECT COUNT(*) - COUNT(DISTINCT url) FROM articles")).scalar()
     assert (orphans, dangling, twice) == (0, 0, 0)
 
