@@ -128,23 +128,28 @@ def _jsonl(stream):
         yield number, obj, None
 
 
+def _map_jsonl(command: str, required: str, handle) -> int:
+    """Read JSON Lines on stdin, write one line per input: `handle(obj)`'s JSON, or {"id", "error"} for a bad line."""
+    failures = 0
+    for number, obj, error in _jsonl(sys.stdin):
+        if error is None and not isinstance(obj.get(required), str):
+            error = f"line {number}: needs a \"{required}\" string"
+        if error:
+            failures += 1
+            print(json.dumps({"id": obj.get("id") if obj else None, "error": error}), flush=True)
+            print(f"newsmon {command}: {error}", file=sys.stderr)
+            continue
+        print(handle(obj), flush=True)
+    return 1 if failures else 0
+
+
 def cmd_tag(args, settings) -> int:
     from .config import load_taxonomy
     from .tag import Tagger
 
     tagger = Tagger(load_taxonomy(settings.taxonomy_path))
-    failures = 0
-    for number, obj, error in _jsonl(sys.stdin):
-        if error is None and not isinstance(obj.get("text"), str):
-            error = f"line {number}: needs a \"text\" string"
-        if error:
-            failures += 1
-            print(json.dumps({"id": obj.get("id") if obj else None, "error": error}), flush=True)
-            print(f"newsmon tag: {error}", file=sys.stderr)
-            continue
-        result = tagger.tag(obj.get("title") or "", obj["text"])
-        print(json.dumps(result.as_dict(obj.get("id")), ensure_ascii=False), flush=True)
-    return 1 if failures else 0
+    return _map_jsonl("tag", "text", lambda obj: json.dumps(
+        tagger.tag(obj.get("title") or "", obj["text"]).as_dict(obj.get("id")), ensure_ascii=False))
 
 
 def cmd_extract(args, settings) -> int:
@@ -152,18 +157,8 @@ def cmd_extract(args, settings) -> int:
     from .extract import extract_article
 
     rules = load_cleaning(settings.cleaning_path)
-    failures = 0
-    for number, obj, error in _jsonl(sys.stdin):
-        if error is None and not isinstance(obj.get("html"), str):
-            error = f"line {number}: needs an \"html\" string"
-        if error:
-            failures += 1
-            print(json.dumps({"id": obj.get("id") if obj else None, "error": error}), flush=True)
-            print(f"newsmon extract: {error}", file=sys.stderr)
-            continue
-        extracted = extract_article(obj["html"], obj.get("url"), rules, declared_language=obj.get("lang"))
-        print(extracted.as_json(obj.get("id")), flush=True)
-    return 1 if failures else 0
+    return _map_jsonl("extract", "html", lambda obj: extract_article(
+        obj["html"], obj.get("url"), rules, declared_language=obj.get("lang")).as_json(obj.get("id")))
 
 
 def _header_pairs(values: list[str]) -> dict[str, str]:

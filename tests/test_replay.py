@@ -5,10 +5,8 @@ import dataclasses
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from pipeline.config import FeedSource
 from pipeline.httpclient import Fetcher
@@ -16,7 +14,7 @@ from pipeline.replay import (archive_page_url, days_of, fetch_archive_entries, l
 from pipeline.runner import Pipeline, RunOptions
 from pipeline.sample_site import SampleSite
 from pipeline.warehouse.db import make_engine
-from tests.conftest import _PG_PROBLEM, POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import WAREHOUSE_KINDS, fresh_warehouse
 from tests.sample_warehouse import fill_from_sample_site
 
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources",
@@ -43,37 +41,15 @@ def snapshot(engine) -> dict:
     return {"articles": articles, "topics": topics}
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=WAREHOUSE_KINDS)
 def loaded(request, tmp_path_factory, taxonomy, tagger, rules):
     """One warehouse per backend, filled once from the sample site (shut down before any test body runs).
     The tests below leave it as they found it, except the last, which changes the taxonomy version."""
-    url, drop = scratch_warehouse(request.param, tmp_path_factory)
-    engine = make_engine(url)
-    fill_from_sample_site(engine, taxonomy, tagger, rules)
-    yield engine
-    engine.dispose()
-    drop()
-
-
-def scratch_warehouse(backend: str, tmp_path_factory):
-    """A SQLite file, or a PostgreSQL schema of its own; returns (URL, cleanup)."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('replay') / 'warehouse.sqlite'}", lambda: None
-    if _PG_PROBLEM:
-        if REQUIRE_POSTGRES:
-            pytest.fail(_PG_PROBLEM)
-        pytest.skip(_PG_PROBLEM)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop():
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+    with fresh_warehouse(request.param, tmp_path_factory.mktemp("replay")) as url:
+        engine = make_engine(url)
+        fill_from_sample_site(engine, taxonomy, tagger, rules)
+        yield engine
+        engine.dispose()
 
 
 def test_days_of_covers_the_half_open_interval():
