@@ -78,6 +78,25 @@ def cmd_run(args, settings) -> int:
     return 0
 
 
+def cmd_replay(args, settings) -> int:
+    from .config import load_cleaning, load_taxonomy
+    from .replay import replay_interval
+    from .runner import day_interval
+    from .warehouse.db import upgrade
+
+    first, last = _parse_day(args.start), _parse_day(args.end or args.start)
+    if last < first:
+        raise UsageError("--to is before --from")
+    engine = _engine(args, settings)
+    upgrade(engine)
+    _progress(f"replaying the raw archive of {first} to {last} (no network)")
+    run_id, counts = replay_interval(engine, load_taxonomy(settings.taxonomy_path), load_cleaning(settings.cleaning_path),
+                                     day_interval(first)[0], day_interval(last)[1], triggered_by="newsmon replay")
+    print(f"replay run {run_id}: {counts.articles_seen} archived articles, {counts.articles_updated} updated, "
+          f"{counts.articles_unchanged} unchanged, {counts.articles_failed} failed, {counts.articles_relevant} relevant")
+    return 0
+
+
 def cmd_db(args, settings) -> int:
     from .warehouse.db import upgrade
 
@@ -287,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-private-hosts", action="store_true",
                      help="allow loopback/private addresses (testing against a local server only)")
     run.set_defaults(func=cmd_run)
+    replay = with_warehouse(sub.add_parser(
+        "replay", help="rebuild past days from the stored raw pages: re-extract, re-clean, re-tag, reload"))
+    replay.add_argument("--from", dest="start", required=True, help="first day (YYYY-MM-DD)")
+    replay.add_argument("--to", dest="end", help="last day, inclusive (default: the first day)")
+    replay.set_defaults(func=cmd_replay)
     db = with_warehouse(sub.add_parser("db", help="warehouse schema"))
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations and recreate the views")
     db.set_defaults(func=cmd_db)

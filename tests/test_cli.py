@@ -116,3 +116,19 @@ def test_demo_prints_a_trend_summary_and_a_rerun_adds_nothing(kind, tmp_path):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == before == 35
         engine.dispose()
+
+
+def test_replay_rebuilds_past_days_without_the_network(tmp_path):
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    assert newsmon("demo", "--warehouse", url, "--port", str(free_port())).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET text = 'damaged' WHERE day = '2025-01-28'"))
+    result = newsmon("replay", "--from", "2025-01-27", "--to", "2025-02-02", "--warehouse", url)
+    assert result.returncode == 0, result.stderr
+    assert "updated" in result.stdout and " 0 failed" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM articles WHERE text = 'damaged'")).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == 35
+    engine.dispose()
+    assert newsmon("replay", "--from", "2025-02-02", "--to", "2025-01-27", "--warehouse", url).returncode == 2

@@ -21,6 +21,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQL_DIR = PROJECT_ROOT / "sql"
 _metadata_cache: dict[str, MetaData] = {}
 _metadata_lock = threading.Lock()
+_upgrade_lock = threading.Lock()
 
 
 class WarehouseError(RuntimeError):
@@ -71,7 +72,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> str:
     """Migrate to the newest schema and (re)create the analyst views; safe to run any number of times."""
     config = alembic_config()
-    with engine.begin() as conn:
+    with _upgrade_lock, engine.begin() as conn:  # alembic's command API is not safe for threads of one process
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         apply_views(conn)
