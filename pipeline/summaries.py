@@ -192,8 +192,8 @@ def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
             "sources": _sources_fingerprint(conn), "fetch_log_id": str(_max_fetch_id(conn)),
         })
         counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in SUMMARY_TABLES}
-        if full and conn.dialect.name == "postgresql":  # fresh statistics, or the planner guesses at the new rows
-            conn.execute(text("ANALYZE " + ", ".join(SUMMARY_TABLES)))
+        if full:
+            _analyze(conn, *SUMMARY_TABLES)
     log.info("summaries refreshed (%s): %s", "full" if full else "incremental", counts)
     return counts
 
@@ -206,6 +206,7 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
         _temp_table(conn, temp, f"{period} {'VARCHAR(7)' if period == 'month' else 'DATE'}")
     if full:
         conn.execute(text(ALL_ARTICLES))
+        _analyze(conn, "summary_changed")
         for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_stories"):
             conn.execute(text(f"DELETE FROM {table}"))
     else:
@@ -216,11 +217,15 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
             conn.execute(text(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM summary_changed)"))
     conn.execute(text(INSERT_ARTICLES))
     conn.execute(text(INSERT_TOPICS))
-    if not full:
+    if full:
+        _analyze(conn, "summary_relevant_articles", "summary_relevant_topics")
+    else:
         _note_periods(conn)  # ... and the periods they count in now
     _refresh_periods(conn, full)
     conn.execute(text(TOUCHED_STORIES))
-    if not full:
+    if full:
+        _analyze(conn, "summary_touched")
+    else:
         conn.execute(text("DELETE FROM summary_stories WHERE story_id IN (SELECT story_id FROM summary_touched)"))
     conn.execute(text(INSERT_STORIES))
     for temp in ("summary_changed", "summary_touched", *PERIOD_TEMP.values()):
@@ -263,6 +268,13 @@ def _refresh_topic_pairs(conn: Connection) -> None:
     conn.execute(text("DELETE FROM summary_topic_pairs"))
     conn.execute(text(INSERT_TOPIC_TOTALS))
     conn.execute(text(INSERT_TOPIC_PAIRS))
+
+
+def _analyze(conn: Connection, *tables: str) -> None:
+    """Fresh planner statistics after a rebuild: without them PostgreSQL plans the joins over the new rows as if
+    the tables were empty (nested loops over millions of rows)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE " + ", ".join(tables)))
 
 
 def _temp_table(conn: Connection, name: str, column: str) -> None:

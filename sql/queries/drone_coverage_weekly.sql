@@ -5,16 +5,23 @@
 -- notes: current taxonomy version; relevant articles tagged defence with day >= since; a drone article is one whose title, text or defence evidence contains drone, shahed, geran (any case), Russian дрон / беспилотн / БПЛА / шахед / герань, or Persian پهپاد; Cyrillic patterns are listed in lower and capitalised forms because SQLite's LOWER() folds ASCII only, so an all-caps Russian word other than БПЛА can be missed on SQLite; every week with defence articles gets a row; pct_of_defence_stories = drone stories / defence stories that week
 WITH defence AS (
     SELECT
-        t.week,
-        t.article_id,
-        t.story_id,
-        t.source_id,
-        t.perspective,
+        f.week,
+        f.article_id,
+        f.story_id,
+        f.source_id,
+        f.perspective,
         LOWER(COALESCE(a.title, '') || ' ' || a.text || ' ' || COALESCE(t.evidence, '')) AS body
-    FROM article_tags_current t
-    JOIN articles a ON a.id = t.article_id
-    WHERE t.topic = 'defence'
-      AND t.day >= :since
+    FROM summary_relevant_topics f
+    JOIN taxonomy_versions tv
+        ON tv.version = f.taxonomy_version
+       AND tv.is_current = TRUE
+    JOIN article_topics t
+        ON t.article_id = f.article_id
+       AND t.taxonomy_version = f.taxonomy_version
+       AND t.topic = f.topic
+    JOIN articles a ON a.id = f.article_id
+    WHERE f.topic = 'defence'
+      AND f.day >= :since
 ),
 flagged AS (
     SELECT

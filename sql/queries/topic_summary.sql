@@ -12,19 +12,32 @@ WITH tagged AS (
     WHERE t.day >= :since
 ),
 per_perspective AS (
-    SELECT topic, perspective, COUNT(DISTINCT story_id) AS stories,
-           ROW_NUMBER() OVER (PARTITION BY topic ORDER BY COUNT(DISTINCT story_id) DESC, perspective) AS rank
+    SELECT topic, perspective, COUNT(DISTINCT story_id) AS stories
     FROM tagged
     GROUP BY topic, perspective
+),
+leaders AS (
+    SELECT topic, perspective,
+           ROW_NUMBER() OVER (PARTITION BY topic ORDER BY stories DESC, perspective) AS rank
+    FROM per_perspective
+),
+per_topic AS (
+    SELECT topic,
+           COUNT(*) AS articles,
+           COUNT(DISTINCT story_id) AS stories,
+           COUNT(DISTINCT source_id) AS sources,
+           MIN(day) AS first_day,
+           MAX(day) AS last_day
+    FROM tagged
+    GROUP BY topic
 )
 SELECT t.topic,
-       COUNT(*) AS articles,
-       COUNT(DISTINCT t.story_id) AS stories,
-       COUNT(DISTINCT t.source_id) AS sources,
-       MIN(t.day) AS first_day,
-       MAX(t.day) AS last_day,
-       p.perspective AS leading_perspective
-FROM tagged t
-JOIN per_perspective p ON p.topic = t.topic AND p.rank = 1
-GROUP BY t.topic, p.perspective
-ORDER BY stories DESC, articles DESC, t.topic
+       t.articles,
+       t.stories,
+       t.sources,
+       t.first_day,
+       t.last_day,
+       l.perspective AS leading_perspective
+FROM per_topic t
+JOIN leaders l ON l.topic = t.topic AND l.rank = 1
+ORDER BY t.stories DESC, t.articles DESC, t.topic
