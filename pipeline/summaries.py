@@ -48,6 +48,7 @@ PERIODS = (
      "SELECT topic, week, source_id, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
      "FROM summary_relevant_topics f {where} GROUP BY topic, week, source_id, taxonomy_version"),
 )
+REFRESH_LOCK_KEY = 0x6E6577736D7375  # "newsmsu": serializes summary refreshes on PostgreSQL
 SUMMARY_TABLES = ("summary_relevant_articles", "summary_relevant_topics", "summary_stories", "summary_fetch_day",
                   "summary_topic_pairs", "summary_topic_totals", *(table for table, *_ in PERIODS))
 PERIOD_TEMP = {"day": "summary_days", "week": "summary_weeks", "month": "summary_months"}
@@ -179,6 +180,7 @@ GROUP BY x.topic, y.topic, x.taxonomy_version
 def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
     """Bring every summary table up to date in one transaction; returns each table's row count."""
     with engine.begin() as conn:
+        _serialize_refreshes(conn)
         started = datetime.now(timezone.utc)
         state = _read_state(conn)
         full = full or state.get("taxonomy_version") != _current_version(conn) \
@@ -280,6 +282,18 @@ def _analyze(conn: Connection, *tables: str) -> None:
 def _temp_table(conn: Connection, name: str, column: str) -> None:
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({column} PRIMARY KEY)"))
+
+
+def _serialize_refreshes(conn: Connection) -> None:
+    """One refresh at a time per warehouse (a scheduled and a manual run can finish together).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a first statement that writes, so that the transaction
+    holds the database's write lock before it reads anything.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK_KEY})
+    else:
+        conn.execute(text("DELETE FROM summary_state WHERE 1 = 0"))
 
 
 def _read_state(conn: Connection) -> dict[str, str]:

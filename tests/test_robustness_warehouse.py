@@ -292,9 +292,6 @@ def test_two_runs_of_the_same_day_at_once(kind, tmp_path, site):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=False, reason="known: two refresh_summaries at once collide (UniqueViolation on "
-                   "summary_relevant_articles on PostgreSQL, 'database is locked' after the busy timeout on SQLite); "
-                   "pipeline/summaries.py needs a lock like load.serialize_loads (reported to its owner)")
 def test_two_summary_refreshes_at_once(tmp_path, site, taxonomy, tagger, rules, fetch_limits):
     from pipeline.summaries import refresh_summaries
 
