@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -91,16 +92,25 @@ def missing_fields(tree: HtmlElement | None, meta: dict[str, str], url: str | No
         return {}
 
 
+def without_code(tree: HtmlElement) -> HtmlElement:
+    """A copy without scripts, styles and templates: a <script> inside an <h1> is not part of the headline."""
+    copy = deepcopy(tree)
+    for element in copy.xpath(".//script|.//style|.//noscript|.//template"):
+        element.drop_tree()
+    return copy
+
+
 def _read_missing(tree: HtmlElement, missing: set[str], url: str | None) -> dict[str, str | None]:
     """trafilatura's extract_metadata, restricted to the missing fields (same readers, same order)."""
     found = examine_meta(tree)
     if found.author and " " not in found.author:  # a single word is a handle, not a name
         found.author = None
     found = extract_meta_json(tree, found)
+    visible = without_code(tree) if missing & {"title", "author"} else tree
     if "title" in missing and not found.title:
-        found.title = extract_title(tree)
+        found.title = extract_title(visible)
     if "author" in missing and not found.author:
-        found.author = extract_author(tree)
+        found.author = extract_author(visible)
     if "date" in missing:
         found.date = find_date(tree, url=found.url or url, **set_date_params(True))
     if "sitename" in missing:

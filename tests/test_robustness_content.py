@@ -270,8 +270,6 @@ def test_overlong_titles_and_urls_are_kept(hostile):
     assert "/a/long-title.html" in stored and any(path.startswith("/a/long-url-") for path in stored)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/metadata.py takes the title from the page's <h1> with "
-                   "text_content(), which includes the text of a <script> inside the heading (extraction owner)")
 def test_a_script_inside_the_headline_does_not_reach_the_stored_title(hostile):
     engine, base, *_ = hostile
     assert "xss-h1" not in article_by_path(engine, base)["/a/xss-heading.html"]["title"]
