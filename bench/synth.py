@@ -1,7 +1,7 @@
 """A synthetic warehouse for the scale benchmark: N tagged articles over 3 years, bulk-loaded into PostgreSQL.
 
 Generated inside PostgreSQL (generate_series, random() with a fixed seed) and loaded with INSERT … SELECT, secondary
-indexes dropped during the load and rebuilt after it, foreign-key triggers off for the session (the generator
+indexes dropped during the load and rebuilt after it, foreign-key triggers off in that transaction (the generator
 writes consistent rows). The shape follows what the pipeline stores:
 
 - 60 sources in five perspectives (russian_state, iranian_state, western, regional, independent), en/ru/fa;
@@ -56,9 +56,9 @@ def generate(conn: Connection, shape: Shape, progress=print) -> dict[str, float]
     import time
 
     timings: dict[str, float] = {}
-    conn.execute(text("SET session_replication_role = replica"))  # no FK triggers during the bulk load
-    conn.execute(text("SET work_mem = '256MB'"))
-    conn.execute(text("SET maintenance_work_mem = '512MB'"))
+    conn.execute(text("SET LOCAL session_replication_role = replica"))  # no FK triggers during the bulk load
+    conn.execute(text("SET LOCAL work_mem = '256MB'"))  # this transaction only: the timed queries run with the defaults
+    conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     indexes = _drop_secondary_indexes(conn)
     for name, sql in _steps(shape):
         start = time.perf_counter()
@@ -70,7 +70,6 @@ def generate(conn: Connection, shape: Shape, progress=print) -> dict[str, float]
     for definition in indexes:
         conn.execute(text(definition))
     timings["rebuild indexes"] = time.perf_counter() - start
-    conn.execute(text("SET session_replication_role = DEFAULT"))
     progress(f"  rebuild indexes: {timings['rebuild indexes']:.1f} s")
     return timings
 

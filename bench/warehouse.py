@@ -48,7 +48,8 @@ def schema_size(engine, schema: str) -> list[tuple[str, int, str]]:
             "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm') "
             "ORDER BY 3 DESC"), {"s": schema}).all()
-    return [(name, count, f"{size / 2**20:,.0f} MB") for name, count, size in rows]
+    total = sum(size for *_, size in rows)
+    return [(name, count, f"{size / 2**20:,.0f} MB") for name, count, size in rows] + [("total", "", f"{total / 2**20:,.0f} MB")]
 
 
 def timed(fn, repeats: int = REPEATS) -> tuple[float, object]:

@@ -8,7 +8,7 @@ per source (the coverage views), and the topic pairs behind `topic_cooccurrence`
 Plain tables on both SQLite and PostgreSQL: unlike a materialized view, they can be refreshed in part.
 
 Indexes on the base tables: what changed since the last refresh (updated_at, tagged_at), failed fetches per
-source (partial), and feed items per source by last sighting.
+source (partial), and feed items per source by last sighting or still open (partial), for the known items.
 
 Revision ID: 0003
 Revises: 0002
@@ -23,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 FAILED = "status NOT IN ('ok', 'not_modified')"
+NOT_DONE = "state <> 'done'"
 
 
 def _fact_columns() -> list[sa.Column]:
@@ -133,9 +134,12 @@ def upgrade() -> None:
     op.create_index("ix_fetch_log_failed", "fetch_log", ["source_id", "fetched_at", "id"],
                     postgresql_where=sa.text(FAILED), sqlite_where=sa.text(FAILED))
     op.create_index("ix_feed_items_source_seen", "feed_items", ["source_id", "last_seen_at"])
+    op.create_index("ix_feed_items_open", "feed_items", ["source_id"],
+                    postgresql_where=sa.text(NOT_DONE), sqlite_where=sa.text(NOT_DONE))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feed_items_open", table_name="feed_items")
     op.drop_index("ix_feed_items_source_seen", table_name="feed_items")
     op.drop_index("ix_fetch_log_failed", table_name="fetch_log")
     op.drop_index("ix_article_topics_tagged_at", table_name="article_topics")
