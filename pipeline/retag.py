@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, select, update
 
+from .summaries import refresh_summaries
 from .tag import Tagger
 from .warehouse import load
 from .warehouse.db import WarehouseError, tables
@@ -64,6 +65,7 @@ def pin_version(engine: Engine, version: str) -> None:
             stored = ", ".join(conn.execute(select(versions.c.version).order_by(versions.c.version)).scalars())
             raise WarehouseError(f"taxonomy version {version!r} has no tags in this warehouse (stored: {stored or 'none'})")
         conn.execute(update(versions).values(is_current=versions.c.version == version))
+    refresh_summaries(engine)  # the trend views read the summaries, which follow the current version
 
 
 def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, end: date | None = None,
@@ -89,6 +91,8 @@ def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, en
                 load.replace_tags(conn, tagged, now)
             after_id = rows[-1].id
         log.info("retag %s: %d articles so far", tagger.version, result.articles)
+    if not dry_run:
+        refresh_summaries(engine)
     return result
 
 
