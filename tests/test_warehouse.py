@@ -80,12 +80,17 @@ def counts(engine):
                 for t in ("articles", "raw_pages", "article_topics", "article_relevance", "feed_items", "article_sources")}
 
 
-def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxonomy):
+def open_run(conn, taxonomy) -> tuple[int, int]:
+    """Record the taxonomy, one example feed and a run: (source id, run id)."""
     feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
+    load.record_taxonomy(conn, taxonomy, NOW)
+    source_id = load.sync_sources(conn, [feed], NOW)["Example"]
+    return source_id, load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+
+
+def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxonomy):
     with engine.begin() as conn:
-        load.record_taxonomy(conn, taxonomy, NOW)
-        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        source_id, run_id = open_run(conn, taxonomy)
     first = article(tagger, "https://example.org/a", TEXT)
     copy_in_batch = article(tagger, "https://example.org/a?utm_source=x", TEXT)  # same key: removed before upsert
     syndicated = article(tagger, "https://other.example/b", TEXT + " Reporting by a wire service.")
@@ -109,11 +114,8 @@ def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxon
 
 
 def test_retagging_replaces_a_versions_rows(engine, tagger, taxonomy):
-    feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
     with engine.begin() as conn:
-        load.record_taxonomy(conn, taxonomy, NOW)
-        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        source_id, run_id = open_run(conn, taxonomy)
         load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id,
                              StoryIndex(), NOW)
         article_id = conn.execute(text("SELECT id FROM articles")).scalar()
@@ -128,11 +130,8 @@ def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
 
     dirty = normalize_text("Moscow and Tehran\x00 signed\ud800 a deal\x07.")
     assert dirty == "Moscow and Tehran signed a deal."
-    feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
     with engine.begin() as conn:
-        load.record_taxonomy(conn, taxonomy, NOW)
-        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        source_id, run_id = open_run(conn, taxonomy)
         load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id,
                              StoryIndex(), NOW)
     with engine.connect() as conn:
