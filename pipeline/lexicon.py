@@ -31,6 +31,7 @@ PERSIAN_SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ی", "اي"
                               "ایم", "اید", "شان", "مان", "تان"})
 _PERSIAN_PLURALS = ("هایی", "های", "ها")
 GAP_OK = re.compile(r"[ \t\-]*")
+_span = re.Match.span
 
 
 _FOLDED_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
@@ -121,8 +122,13 @@ def term_key(word: str) -> str:
 class Token(NamedTuple):
     start: int
     end: int
-    surface: str  # the original text of the token (case kept, for acronyms)
+    text: str  # the whole text the token is in (shared, not copied)
     word: str  # folded, diacritics removed, Persian suffixes joined
+
+    @property
+    def surface(self) -> str:
+        """The original text of the token (case kept, for acronyms)."""
+        return self.text[self.start:self.end]
 
 
 def tokenize(text: str, folded: str | None = None) -> list[Token]:
@@ -131,7 +137,7 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
     marks = _MARKS.search(folded) is not None
     if not marks and not _ARABIC_SCRIPT.search(folded):  # no suffixes to join, no marks to drop
         new = tuple.__new__
-        return [new(Token, (m.start(), m.end(), text[m.start():m.end()], m.group())) for m in _TOKEN.finditer(folded)]
+        return [new(Token, (s, e, text, folded[s:e])) for s, e in map(_span, _TOKEN.finditer(folded))]
     tokens: list[Token] = []
     append = tokens.append
     new = tuple.__new__
@@ -144,11 +150,11 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
             if word in PERSIAN_SUFFIXES and tokens and "\u0600" <= tokens[-1].word[0] <= "\u06ff" and (
                     start - tokens[-1].end <= 1 and folded[tokens[-1].end:start].isspace()):
                 previous = tokens.pop()
-                append(new(Token, (previous.start, end, text[previous.start:end], previous.word + word)))
+                append(new(Token, (previous.start, end, text, previous.word + word)))
                 continue
         elif marks:
             word = word.translate(_DIACRITICS)
-        append(new(Token, (start, end, text[start:end], word)))
+        append(new(Token, (start, end, text, word)))
     return tokens
 
 
@@ -286,34 +292,53 @@ class Lexicon:
             self._candidates[cache_key] = found
         return found
 
+    def _entry(self, token: Token) -> tuple:
+        """(lookup keys, candidate entries or None, whether capitals matter) for one token, cached per word."""
+        word = token.word
+        keys = self.keys_of(word)
+        candidates = self._candidates_for(token, keys)
+        if not (candidates[0] or candidates[1] or candidates[2]):
+            candidates = None
+        # A word that some capitals-only term could start with must be looked at with its case each time.
+        upper = word.upper()
+        case_sensitive = upper in self._by_case or any(upper.startswith(p) for p in self._by_case_prefix)
+        return keys, candidates, case_sensitive
+
     def find(self, text: str, tokens: list[Token] | None = None) -> list[Match]:
         """All matches of all terms in `text` (overlapping matches included), in text order."""
         tokens = tokenize(text) if tokens is None else tokens
-        cache, keys_of, candidates_for = self._per_word, self.keys_of, self._candidates_for
+        cache = self._per_word
+        get = cache.get
         looked_up = []
         for token in tokens:
-            upper = token.surface.isupper()
-            entry = None if upper else cache.get(token.word)
+            entry = get(token.word)
             if entry is None:
-                keys = keys_of(token.word)
-                entry = (keys, candidates_for(token, keys))
-                if not upper and len(cache) < 500_000:
+                entry = self._entry(token)
+                if len(cache) < 500_000:
                     cache[token.word] = entry
+            if entry[2]:  # a capitals-only term may match this token: its candidates depend on its case
+                keys = entry[0]
+                candidates = self._candidates_for(token, keys)
+                entry = (keys, candidates if (candidates[0] or candidates[1] or candidates[2]) else None, True)
             looked_up.append(entry)
-        keys = [entry[0] for entry in looked_up]
         matches: list[Match] = []
         append = matches.append
+        new = tuple.__new__
         count = len(tokens)
-        for i, token in enumerate(tokens):
-            singles, by_second, others = looked_up[i][1]
+        for i, entry in enumerate(looked_up):
+            found = entry[1]
+            if found is None:
+                continue
+            singles, by_second, others = found
+            token = tokens[i]
             if singles:
                 start, end = token.start, token.end
                 for term, labels, _, _ in singles:
-                    append(Match(start, end, i, i, term, labels))
+                    append(new(Match, (start, end, i, i, term, labels)))
             if not (by_second or others) or i + 1 >= count:
                 continue
             candidates = list(others)
-            for key in keys[i + 1]:
+            for key in looked_up[i + 1][0]:
                 candidates.extend(by_second.get(key, ()))
             for term, labels, specs, gaps in candidates:
                 j = i
@@ -323,14 +348,15 @@ class Lexicon:
                         break
                     other = tokens[j]
                     mode, value = spec.mode, spec.value
-                    if not (value in keys[j] if mode == "key" else other.word.startswith(value) if mode == "prefix"
-                            else other.surface == value if mode == "case" else other.surface.startswith(value)):
+                    if not (value in looked_up[j][0] if mode == "key" else other.word.startswith(value)
+                            if mode == "prefix" else other.surface == value if mode == "case"
+                            else other.surface.startswith(value)):
                         break
                     between = text[tokens[j - 1].end:other.start]
                     if (between != " " or gap[0]) and not _gap_matches(between, gap):
                         break
                 else:
-                    append(Match(token.start, tokens[j].end, i, j, term, labels))
+                    append(new(Match, (token.start, tokens[j].end, i, j, term, labels)))
         return matches
 
 
