@@ -210,6 +210,7 @@ class TaxonomySpec:
     leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
     entities: tuple[EntitySpec, ...] = ()
     gazetteer_path: str | None = None
+    places: dict[str, tuple[str, ...]] | None = None  # russia, iran: regions, cities, ports, sites standing for them
 
 
 def _terms(path, node, key: str, line) -> tuple[str, ...]:
@@ -350,6 +351,9 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
     missing = [t for t in TOPIC_IDS if t not in topics]
     if missing:
         raise ConfigError(path, topics.line, "topics", f"missing topic ids: {', '.join(missing)}")
+    places = doc.get("places") or {}
+    if not isinstance(places, dict) or not set(places) <= set(ACTOR_STATES):
+        raise ConfigError(path, getattr(places, "line", doc.line), "places", "needs only `russia:` and `iran:`")
     leaders = _parse_leaders(path, doc)
     named = {"leaders": leaders["russia"] + leaders["iran"] + leaders["roles"]}
     entities, gazetteer_path = (), None
@@ -376,6 +380,8 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
+        places={name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
+                for name in ACTOR_STATES},
     )
 
 

@@ -17,6 +17,9 @@ RELEVANCE_THRESHOLD = 0.6  # a sentence relating the two states scores at least 
 TOPIC_THRESHOLD = 0.6
 WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over
 CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a relation cue this many words before/after the two actor mentions joins them
+BOTH_NAMED_LINK = 0.35  # both named in one sentence with nothing relating them, and nothing against it either
+PLACE_LINK = 0.65  # one side's actor and the other side's place, related: relevant, a little less sure
+CORROBORATED_LINK = 0.6  # such a sentence under a headline that relates the two
 ADJACENT_LINK = 0.55  # Russia in one sentence, Iran in the next: context for topics, not relevance on its own
 LIST_MARKER_REACH = 3
 COORDINATION_REACH = 6  # "the Russian Caspian Flotilla and the Iranian navy": names inside two noun phrases  # "including Russia and Iran": a list marker this close before the pair
@@ -108,6 +111,7 @@ class _Sentence:
     both_named: bool = False
     crowded: bool = False  # a third state is named too
     adjacent: bool = False  # Russia here, Iran in the next sentence (or the other way round), with a cue
+    corroborated: bool = False  # names both, related only by the headline (see Tagger._corroborate)
     context: float = 0.0
     matches: list = field(default_factory=list)
     resolved: bool = False  # overlapping terms sorted out (done lazily: only sentences that can matter)
@@ -164,6 +168,7 @@ class Tagger:
             "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
             "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
             "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
+            "place:russia": (spec.places or {}).get("russia", ()), "place:iran": (spec.places or {}).get("iran", ()),
         }
         for topic in spec.topics:
             groups[f"t:{topic.id}"] = topic.terms
@@ -207,6 +212,9 @@ class Tagger:
         best = max(sentences, key=lambda s: (s.link, s.field == "text", -s.start), default=None)
         relevant = any(s.field == "text" for s in strong) or (bool(strong) and not (text or "").strip())
         relevance = (best.link if best else 0.0) + (0.05 * min(len(strong) - 1, 3) if strong else 0.0)
+        if relevant and best.field != "text" and (text or "").strip():
+            # a headline never decides alone: the evidence is the text's best relating sentence
+            best = max((s for s in strong if s.field == "text"), key=lambda s: (s.link, -s.start))
         evidence = _evidence(best, fields) if best is not None and best.link > 0 else None
         topics = self._topics(fields) if relevant else ()
         return TagResult(relevant, round(min(relevance, 1.0), 3), evidence, topics, self.version,
@@ -222,6 +230,19 @@ class Tagger:
                 sentence.link = self._sentence_link(sentence, f, refers)
                 pair_in_focus = _focus_after(sentence, pair_in_focus)
             self._adjacent_links(f)
+        self._corroborate(fields)
+
+    @staticmethod
+    def _corroborate(fields: list[_Field]) -> None:
+        """A headline that relates the pair, and a sentence of the text that names both side by side with no third
+        state, list or contrast ("Moscow and Tehran say the corridor could carry 15m tonnes"): the text sentence
+        is read in the headline's light. The headline alone never makes an article relevant."""
+        if not any(s.link >= RELEVANCE_THRESHOLD for s in fields[0].sentences):
+            return
+        for sentence in fields[1].sentences:
+            if (BOTH_NAMED_LINK <= sentence.link < RELEVANCE_THRESHOLD and sentence.both_named
+                    and not sentence.crowded and not sentence.has("parallel") and not sentence.has("listmark")):
+                sentence.link, sentence.corroborated = CORROBORATED_LINK, True
 
     def _sentence_link(self, sentence: _Sentence, f: _Field, refers: bool) -> float:
         ru, ir = _distinct(sentence.hits.get("russia", ())), _distinct(sentence.hits.get("iran", ()))
@@ -231,11 +252,21 @@ class Tagger:
             sentence.both_named = True
             return 0.9
         pairs = [(r, i) if r.first < i.first else (i, r) for r in ru for i in ir if r.first != i.first]
+        place_pairs = []
+        if "place:russia" in sentence.hits or "place:iran" in sentence.hits:
+            # one side's actor and the other side's place ("Russian warships arrived in Bandar Abbas")
+            for actors, label in ((ru, "place:iran"), (ir, "place:russia")):
+                for place in _distinct(sentence.hits.get(label, ())):
+                    if any(a.first <= place.first <= a.last or place.first <= a.first <= place.last
+                           for a in (*ru, *ir)):
+                        continue  # "Iran's Bushehr", "Russian Railways": the place is part of an actor's name
+                    place_pairs += [(a, place) if a.first < place.first else (place, a) for a in actors]
         if refers:
             pairs += [(m, m) for m in sentence.hits["ref"]]
+        pairs += place_pairs
         if not pairs:
             return 0.0
-        sentence.both_named = True
+        sentence.both_named = len(pairs) > len(place_pairs)
         bilateral = {m.first for m in sentence.hits.get("bicue", ())}
         cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
                 if not _inside_actor(m, sentence)]
@@ -254,7 +285,7 @@ class Tagger:
                 coordinated = False  # "both Russia and Iran", "Iran and Russia, both under sanctions": side by side
             elif not coordinated and any(left.last < p < right.first for p in parallel):
                 pair_cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
-            score = 0.35
+            score = BOTH_NAMED_LINK
             after_counts = coordinated or (verb_final and not is_reference)
             if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in pair_cues):
                 score = 0.75
@@ -268,6 +299,8 @@ class Tagger:
                                                                                for t in tails)
                     or (others and _in_state_list(lo, hi, sentence, f))):
                 score = min(score, 0.3)
+            if place_pairs and (left, right) in place_pairs:
+                score = PLACE_LINK if score >= 0.75 else 0.0  # a place needs a real relation cue
             best = max(best, score)
             if best >= 0.75:
                 break  # no pair scores higher
@@ -297,8 +330,9 @@ class Tagger:
             linked_paragraphs = {s.paragraph for s in f.sentences if s.link >= RELEVANCE_THRESHOLD}
             previous_linked = False
             for sentence in f.sentences:
-                one_actor = sentence.has("russia") or sentence.has("iran") or sentence.has("ref")
-                if sentence.link >= RELEVANCE_THRESHOLD:
+                one_actor = (sentence.has("russia") or sentence.has("iran") or sentence.has("ref")
+                             or sentence.has("place:russia") or sentence.has("place:iran"))
+                if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
                     context = PAIR_SENTENCE
                 elif sentence.adjacent:
                     context = ONE_ACTOR_IN_PAIR_PARAGRAPH
@@ -427,7 +461,8 @@ def _group(matches: list[Match]) -> dict[str, list[Match]]:
 
 def _may_relate(hits: dict[str, list[Match]]) -> bool:
     """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
-    return ("russia" in hits and "iran" in hits) or "pair" in hits or "ref" in hits
+    return (("russia" in hits and ("iran" in hits or "place:iran" in hits)) or ("iran" in hits and "place:russia" in hits)
+            or "pair" in hits or "ref" in hits)
 
 
 def _resolve(matches: list[Match]) -> dict[str, list[Match]]:

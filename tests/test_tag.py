@@ -92,6 +92,36 @@ def test_the_two_countries_means_russia_and_iran_only_after_they_were_named(tagg
     assert result.relevant and "transport" in topics(result)
 
 
+def test_a_place_stands_for_its_state_only_with_a_relation_cue(tagger):
+    visit = ("A Russian naval group arrived in Bandar Abbas on Saturday to take part in a joint exercise, "
+             "the navy said.")
+    result = tagger.tag("Warships dock", visit)
+    assert result.relevant and "Bandar Abbas" in result.evidence.text and topics(result) == {"defence"}
+    assembly = "Иранские беспилотники поставляют в Татарстан, где их собирают на заводе в Алабуге."
+    assert tagger.tag("Сборка дронов", assembly).relevant
+    # "with" is no relation, a place of the same state is no pair, and two places never relate the states
+    route = "The rail route avoids Russian territory and is shorter than the sea route with Bandar Abbas."
+    assert not tagger.tag("China–Iran freight train", route).relevant
+    same_state = "Iran will supply gas to Bushehr, Isfahan and Tabriz from the new pipeline."
+    assert not tagger.tag("Gas for three cities", same_state).relevant
+    cities = "Flights between Kazan and Mashhad were cancelled because of the weather."
+    assert not tagger.tag("Weather", cities).relevant
+
+
+def test_a_headline_relating_the_pair_lets_a_sentence_naming_both_count(tagger):
+    title = "Iran completes land for Rasht–Astara railway; Russia releases first loan tranche"
+    text = ("Iran has completed the acquisition of land along the planned railway, officials said.\n"
+            "Moscow and Tehran say the line could eventually carry 15 million tonnes of cargo a year.")
+    result = tagger.tag(title, text)
+    assert result.relevant and result.evidence.field == "text" and result.evidence.text.startswith("Moscow and")
+    # the headline alone does not do it, nor does a sentence that sets the two side by side
+    assert not tagger.tag(title, "Iran has completed the acquisition of land along the planned railway.").relevant
+    side_by_side = "Both Russian and Iranian officials say the line will be busy."
+    assert not tagger.tag(title, side_by_side).relevant
+    # nor does a sentence naming both under a headline that does not relate them
+    assert not tagger.tag("Railway news", text).relevant
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
@@ -142,6 +172,12 @@ def test_sanctions_needs_the_framing_not_just_the_word(tagger):
                  "card networks, the central banks of the two countries said.")
     result = tagger.tag("Card link", described)
     assert "finance" in topics(result) and "sanctions" not in topics(result)
+    # a joint position against UN sanctions over Iran's nuclear programme is about the programme, not a
+    # cooperation framed by sanctions
+    snapback = ("Lavrov and Araghchi said Moscow and Tehran jointly reject European efforts to reimpose UN "
+                "sanctions over Iran's nuclear programme.")
+    found = topics(tagger.tag("Ministers meet", snapback))
+    assert "nuclear" in found and "sanctions" not in found
 
 
 def test_sanctions_imposed_because_of_the_cooperation(tagger):
