@@ -246,6 +246,7 @@ class Tagger:
 
     def _sentence_link(self, sentence: _Sentence, f: _Field, refers: bool) -> float:
         ru, ir = _distinct(sentence.hits.get("russia", ())), _distinct(sentence.hits.get("iran", ()))
+        ru, ir = _outside(ru, ir), _outside(ir, ru)  # «بانک مرکزی» inside «بانک مرکزی روسیه» is not Iran
         others = sentence.positions("other")
         sentence.crowded = bool(others)
         if sentence.has("pair"):
@@ -261,7 +262,7 @@ class Tagger:
                            for a in (*ru, *ir)):
                         continue  # "Iran's Bushehr", "Russian Railways": the place is part of an actor's name
                     place_pairs += [(a, place) if a.first < place.first else (place, a) for a in actors]
-        if refers:
+        if refers and not others:  # "a bilateral treaty between Yerevan and Moscow": the pair named is another
             pairs += [(m, m) for m in sentence.hits["ref"]]
         pairs += place_pairs
         if not pairs:
@@ -540,6 +541,14 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field
     if bilateral and left.first - CUE_BEFORE <= cue < left.first:
         return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
     return False
+
+
+def _outside(mentions: list[Match], other_state: list[Match]) -> list[Match]:
+    """Mentions of one state that are not part of a longer name of the other state."""
+    if not other_state:
+        return mentions
+    return [m for m in mentions if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+                                           for o in other_state)]
 
 
 def _distinct(mentions) -> list[Match]:
