@@ -290,7 +290,7 @@ class Tagger:
             after_counts = coordinated or (verb_final and not is_reference)
             if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in pair_cues):
                 score = 0.75
-            elif lo != hi and any(lo - 2 <= c <= hi for c in weak_cues):
+            elif lo != hi and any(lo < c < hi for c in weak_cues):
                 score = 0.6
             if score <= best:
                 continue  # the checks below only lower a score
