@@ -44,8 +44,10 @@ _CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", 
                               "although", "but", "if", "as", "который", "которая", "которое", "которые", "которых",
                               "где", "когда", "что", "чтобы", "хотя", "но", "по", "сообщил", "сообщили", "заявил",
                               "که", "اما", "ولی", "گفت", "افزود"})
+_DIRECTIONS = frozenset({"to", "into", "в", "во", "به"})  # "exports of Russian wheat to Iran"
+DIRECTED_GAP = 4  # at most this many words from the first state to the direction word before the second
 _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
-_LIST_PUNCTUATION = re.compile(r"[,;:،؛]")
+_LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets end a list item too
 _PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
 _CLAUSE_PUNCTUATION = re.compile(r"[;:.!?()]")
 _COORDINATION_GAP = re.compile(r"^[\s,]*(?:and|и|و|,)?[\s,]*$", re.IGNORECASE)
@@ -288,7 +290,8 @@ class Tagger:
                 pair_cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
             score = BOTH_NAMED_LINK
             after_counts = coordinated or (verb_final and not is_reference)
-            if any(_cue_relates(c, is_bilateral, left, right, f, after_counts) for c, is_bilateral in pair_cues):
+            if any(_cue_relates(c, is_bilateral, left, right, f, after_counts, directed=not others)
+                   for c, is_bilateral in pair_cues):
                 score = 0.75
             elif lo != hi and any(lo < c < hi for c in weak_cues):
                 score = 0.6
@@ -524,12 +527,14 @@ _CUE_BLOCKERS = frozenset({"from", "to", "on", "in", "at", "for", "against", "by
                            "из", "от", "в", "на", "против", "для", "как", "از", "به", "در", "برای", "علیه", "مانند"})
 
 
-def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field, after_counts: bool) -> bool:
+def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field, after_counts: bool,
+                 directed: bool = False) -> bool:
     """Whether a relation cue at token `cue` joins the two actor mentions: between them ("Russia will supply
     Iran"); after both when they are coordinated or the sentence is verb-final ("Russia and Iran signed", Persian
     word order); or just before them as their head when the cue is bilateral by nature ("cooperation between
     Russia and Iran", «сотрудничество России и Ирана», «رزمایش مشترک ایران و روسیه» — but not "supply from Iran
-    and Russia", which is two sources)."""
+    and Russia", which is two sources); or before them when it heads a flow from one to the other and no third
+    state is named (`directed`: «экспорт российской пшеницы в Иран», «صادرات گندم روسیه به ایران»)."""
     if left.last < cue < right.first:
         return True
     if left is right and left.first <= cue <= left.last:
@@ -540,6 +545,11 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field
         return not _PUNCTUATION.search(f.source[f.tokens[right.last].end:f.tokens[cue].start])
     if bilateral and left.first - CUE_BEFORE <= cue < left.first:
         return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
+    if (directed and left.first - CUE_BEFORE <= cue < left.first and left is not right
+            and right.first - left.last <= DIRECTED_GAP
+            and f.tokens[right.first - 1].word in _DIRECTIONS
+            and not _CLAUSE_PUNCTUATION.search(f.source[f.tokens[cue].end:f.tokens[right.first].start])):
+        return True  # a flow headed by its cue, from one to the other: «экспорт российской пшеницы в Иран»
     return False
 
 

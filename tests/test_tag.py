@@ -122,6 +122,19 @@ def test_a_headline_relating_the_pair_lets_a_sentence_naming_both_count(tagger):
     assert not tagger.tag("Railway news", text).relevant
 
 
+def test_a_state_name_inside_the_other_states_longer_name_is_not_a_mention(tagger):
+    # «بانک مرکزی» (the Central Bank, of Iran by default) inside «بانک مرکزی روسیه» (the Bank of Russia)
+    digest = "• بانک مرکزی روسیه نرخ بهره پایه را ثابت نگه داشت؛ روبل در برابر دلار اندکی تقویت شد."
+    assert not tagger.tag("خلاصه اخبار اقتصادی", digest).relevant
+
+
+def test_a_pair_reference_next_to_a_third_state_means_that_pair(tagger):
+    text = ("Russian and Iranian officials discussed the corridor. Armenia's frontier with Iran is patrolled by "
+            "Russian border guards under a bilateral treaty between Yerevan and Moscow.")
+    result = tagger.tag("Border crossing", text)
+    assert "counter_terrorism" not in topics(result)
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
@@ -210,6 +223,26 @@ def test_sanctions_imposed_because_of_the_cooperation(tagger):
 ])
 def test_overlap_rules(tagger, text, expected):
     assert topics(tagger.tag("", text)) == expected
+
+
+def test_a_quoted_persian_sector_list_ends_at_its_closing_quote(tagger):
+    text = ("ایران و روسیه معاهده مشارکت راهبردی جامع را امضا کردند. این سند از همکاری در «حوزه‌های دفاعی، امنیتی، "
+            "اقتصادی، انرژی، حمل‌ونقل، فرهنگی و علمی» سخن می‌گوید، اما جزئیاتی ندارد.")
+    assert topics(tagger.tag("معاهده", text)) == {"diplomacy"}
+
+
+def test_financing_of_militants_is_security_and_a_vice_president_is_not_leader_level(tagger):
+    militants = ("Russia and Iran agreed to exchange data on the movement of fighters from Afghanistan and on their "
+                 "financing channels, including cryptocurrency wallets.")
+    assert topics(tagger.tag("Security talks", militants)) == {"counter_terrorism"}
+    rosatom = ("Rosatom head Alexei Likhachev held talks in Tehran with Iran's vice president Mohammad Eslami on "
+               "the second unit of the Bushehr nuclear power plant.")
+    assert topics(tagger.tag("Bushehr talks", rosatom)) == {"nuclear"}
+
+
+def test_a_port_city_dateline_is_not_transport(tagger):
+    text = ("АСТРАХАНЬ, 10 ноября.\nЭкспорт российской пшеницы в Иран вырос вдвое, сообщил Россельхознадзор.")
+    assert topics(tagger.tag("Пшеница для Ирана", text)) == {"agriculture"}
 
 
 def test_a_generic_word_does_not_earn_a_topic_in_a_sentence_about_another_domain(tagger):
