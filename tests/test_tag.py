@@ -240,6 +240,13 @@ def test_financing_of_militants_is_security_and_a_vice_president_is_not_leader_l
     assert topics(tagger.tag("Bushehr talks", rosatom)) == {"nuclear"}
 
 
+def test_lending_is_finance_only_when_money_is_lent(tagger):
+    museum = "The Hermitage in St Petersburg will lend Tehran's National Museum 200 manuscripts for an exhibition."
+    assert topics(tagger.tag("Exhibition", museum)) == {"culture"}
+    money = "Russia will lend Iran 1.3 billion euros to build the Rasht–Astara railway."
+    assert {"finance", "transport"} <= topics(tagger.tag("Loan", money))
+
+
 def test_a_port_city_dateline_is_not_transport(tagger):
     text = ("АСТРАХАНЬ, 10 ноября.\nЭкспорт российской пшеницы в Иран вырос вдвое, сообщил Россельхознадзор.")
     assert topics(tagger.tag("Пшеница для Ирана", text)) == {"agriculture"}
