@@ -50,6 +50,7 @@ _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "als
 _LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets end a list item too
 _PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
 _CLAUSE_PUNCTUATION = re.compile(r"[;:.!?()]")
+_CLAUSE_BREAK = re.compile(r"[;؛]")
 _COORDINATION_GAP = re.compile(r"^[\s,]*(?:and|и|و|,)?[\s,]*$", re.IGNORECASE)
 
 
@@ -282,18 +283,25 @@ class Tagger:
         for left, right in pairs:
             lo, hi = left.first, right.first
             is_reference = left is right
+            if not is_reference and f.name == "text" and _CLAUSE_BREAK.search(f.source[left.end:right.start]):
+                continue  # "...; producers such as Russia and Iran": two clauses (a headline's ";" joins one story)
             coordinated = is_reference or _coordinated(left, right, f)
-            pair_cues = cues
-            if coordinated and not is_reference and any(lo - 1 <= p <= right.last + 2 for p in parallel):
-                coordinated = False  # "both Russia and Iran", "Iran and Russia, both under sanctions": side by side
+            pair_cues, side_by_side = cues, False
+            if coordinated and not is_reference and any(lo - 1 <= p <= right.last + 3 for p in parallel):
+                # "both Russia and Iran", "Russian and Iranian oil compete for buyers": side by side
+                coordinated, pair_cues, side_by_side = False, [(c, b) for c, b in cues if c < lo], True
             elif not coordinated and any(left.last < p < right.first for p in parallel):
-                pair_cues = [(c, b) for c, b in cues if not left.last < c < right.first]  # "..., while Iranian ..."
+                # "..., while Iranian ...", "Russia competes with Iran for the same buyers"
+                pair_cues, side_by_side = [(c, b) for c, b in cues if c < lo], True
+            elif coordinated and not is_reference and _adjectival(left, f) and _adjectival(right, f):
+                # "Russian and Iranian exports": the word the two adjectives qualify is two flows, not a relation
+                pair_cues = [(c, b) for c, b in cues if b or c != right.last + 1]
             score = BOTH_NAMED_LINK
             after_counts = coordinated or (verb_final and not is_reference)
             if any(_cue_relates(c, is_bilateral, left, right, f, after_counts, directed=not others)
                    for c, is_bilateral in pair_cues):
                 score = 0.75
-            elif lo != hi and any(lo < c < hi for c in weak_cues):
+            elif lo != hi and not side_by_side and any(lo < c < hi for c in weak_cues):
                 score = 0.6
             if score <= best:
                 continue  # the checks below only lower a score
@@ -590,6 +598,12 @@ def _coordinated(left: Match, right: Match, f: _Field) -> bool:
         return bool(_COORDINATION_GAP.match(between))
     words = [f.tokens[k].word for k in range(left.last + 1, right.first)]
     return any(w in _CONJUNCTIONS for w in words) and not _CLAUSE_PUNCTUATION.search(between)
+
+
+def _adjectival(mention: Match, f: _Field) -> bool:
+    """"Russian", «иранская»: a state named by its adjective, which qualifies the word after it."""
+    word = f.tokens[mention.last].word
+    return word.endswith("ian") or word.startswith(("российск", "иранск", "русск"))
 
 
 def _inside_actor(cue: Match, sentence: _Sentence) -> bool:

@@ -135,6 +135,24 @@ def test_a_pair_reference_next_to_a_third_state_means_that_pair(tagger):
     assert "counter_terrorism" not in topics(result)
 
 
+def test_rivals_and_two_flows_are_side_by_side_not_partners(tagger):
+    rivals = "Russia competes with Iran for the same buyers in China, traders said."
+    assert not tagger.tag("Oil outlook", rivals).relevant
+    rivals_ru = "Аналитики отмечают, что российская и иранская нефть фактически конкурируют за одних покупателей."
+    assert not tagger.tag("Нефтяной рынок", rivals_ru).relevant
+    two_flows = "Prices rose on the continued effect of Western sanctions on Russian and Iranian exports."
+    assert not tagger.tag("Oil prices", two_flows).relevant
+    # a verb after the noun the two adjectives qualify still relates them
+    signed = "Russian and Iranian officials signed a memorandum on gas supplies in Tehran."
+    assert tagger.tag("Gas memorandum", signed).relevant
+
+
+def test_two_clauses_of_a_sentence_do_not_relate_their_subjects(tagger):
+    text = ("Saudi Arabia has led the Opec+ alliance together with Russia since 2016; the policy has cut the revenue "
+            "of producers such as Iran.")
+    assert not tagger.tag("Riyadh and the oil market", text).relevant
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
@@ -245,6 +263,21 @@ def test_lending_is_finance_only_when_money_is_lent(tagger):
     assert topics(tagger.tag("Exhibition", museum)) == {"culture"}
     money = "Russia will lend Iran 1.3 billion euros to build the Rasht–Astara railway."
     assert {"finance", "transport"} <= topics(tagger.tag("Loan", money))
+
+
+def test_an_experts_affiliation_is_not_science_cooperation(tagger):
+    text = ("Russia and Iran signed a grain agreement, said Elena Dunaeva, a senior researcher at the Institute of "
+            "Oriental Studies of the Russian Academy of Sciences.")
+    assert topics(tagger.tag("Grain deal", text)) == {"agriculture"}
+    quote = ("«Для России Иран важен как партнёр на Каспии», — отметила ведущий научный сотрудник Института "
+             "востоковедения РАН Нина Мамедова.")
+    assert topics(tagger.tag("Шойгу в Тегеране", quote)) == set()
+
+
+def test_a_nuclear_plants_power_is_nuclear_not_energy(tagger):
+    text = ("Rosatom said it was ready to take part in building a new power plant for Iran in Hormozgan province, "
+            "next to the Bushehr nuclear power plant.")
+    assert topics(tagger.tag("Rosatom in Hormozgan", text)) == {"nuclear"}
 
 
 def test_a_port_city_dateline_is_not_transport(tagger):
