@@ -101,7 +101,7 @@ class TagResult:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     field: str
     paragraph: int
@@ -186,6 +186,8 @@ class Tagger:
         self.lexicon = Lexicon({k: v for k, v in groups.items() if v})
         self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
         self.combined_topics = [t for t in spec.topics if t.combinations]
+        self.combination_labels = {t.id: [(f"ca{n}:{t.id}", f"cb{n}:{t.id}", combo)
+                                          for n, combo in enumerate(t.combinations)] for t in self.combined_topics}
         self.yielding = {t.id for t in spec.topics if t.yields}
 
     # -- reading
@@ -248,7 +250,12 @@ class Tagger:
                 sentence.link, sentence.corroborated = CORROBORATED_LINK, True
 
     def _sentence_link(self, sentence: _Sentence, f: _Field, refers: bool) -> float:
-        ru, ir = _distinct(sentence.hits.get("russia", ())), _distinct(sentence.hits.get("iran", ()))
+        hits = sentence.hits
+        if "pair" not in hits and not (refers and "ref" in hits) and not (
+                ("russia" in hits or "place:russia" in hits) and ("iran" in hits or "place:iran" in hits)):
+            sentence.crowded = "other" in hits
+            return 0.0  # nothing that could name both (most sentences)
+        ru, ir = _distinct(hits.get("russia", ())), _distinct(hits.get("iran", ()))
         ru, ir = _outside(ru, ir), _outside(ir, ru)  # «بانک مرکزی» inside «بانک مرکزی روسیه» is not Iran
         others = sentence.positions("other")
         sentence.crowded = bool(others)
@@ -416,13 +423,16 @@ class Tagger:
         return strong, weak - strong
 
     def _combination(self, topic, sentence: _Sentence) -> bool:
-        for number, combo in enumerate(topic.combinations):
+        hits = sentence.hits
+        for first_label, second_label, combo in self.combination_labels[topic.id]:
+            if first_label not in hits or second_label not in hits:
+                continue
             if combo.needs_both_states and not sentence.both_named:
                 continue
-            first = sentence.positions(f"ca{number}:{topic.id}")
-            second = sentence.positions(f"cb{number}:{topic.id}")
-            if first and second and (combo.within == 0 or any(
-                    abs(a - b) <= combo.within for a in first for b in second)):
+            if combo.within == 0:
+                return True
+            first, second = sentence.positions(first_label), sentence.positions(second_label)
+            if any(abs(a - b) <= combo.within for a in first for b in second):
                 return True
         return False
 
@@ -455,12 +465,9 @@ class Tagger:
 
 def _sentence_index(tokens: list[Token], sentences: list[_Sentence]) -> list[int]:
     """The sentence each token belongs to (both lists are in text order)."""
-    index, result, count = 0, [], len(sentences)
-    for token in tokens:
-        while index + 1 < count and sentences[index + 1].start <= token.start:
-            index += 1
-        result.append(index)
-    return result
+    starts = [sentence.start for sentence in sentences[1:]]
+    position = bisect.bisect_right
+    return [position(starts, token[0]) for token in tokens]
 
 
 def _group(matches: list[Match]) -> dict[str, list[Match]]:
