@@ -44,7 +44,8 @@ _CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", 
                               "although", "but", "if", "as", "который", "которая", "которое", "которые", "которых",
                               "где", "когда", "что", "чтобы", "хотя", "но", "по", "сообщил", "сообщили", "заявил",
                               "که", "اما", "ولی", "گفت", "افزود"})
-_DIRECTIONS = frozenset({"to", "into", "в", "во", "به"})  # "exports of Russian wheat to Iran"
+# "exports of Russian wheat to Iran", "the launch of Iranian satellites on a Russian rocket"
+_DIRECTIONS = frozenset({"to", "into", "on", "aboard", "by", "в", "во", "на", "به", "با"})
 DIRECTED_GAP = 4  # at most this many words from the first state to the direction word before the second
 _CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
 _LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets end a list item too
@@ -245,7 +246,7 @@ class Tagger:
         if not any(s.link >= RELEVANCE_THRESHOLD for s in fields[0].sentences):
             return
         for sentence in fields[1].sentences:
-            if (BOTH_NAMED_LINK <= sentence.link < RELEVANCE_THRESHOLD and sentence.both_named
+            if (BOTH_NAMED_LINK <= sentence.link < RELEVANCE_THRESHOLD and (sentence.both_named or sentence.adjacent)
                     and not sentence.crowded and not sentence.has("parallel") and not sentence.has("listmark")):
                 sentence.link, sentence.corroborated = CORROBORATED_LINK, True
 
@@ -562,7 +563,7 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field
         return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
     if (directed and left.first - CUE_BEFORE <= cue < left.first and left is not right
             and right.first - left.last <= DIRECTED_GAP
-            and f.tokens[right.first - 1].word in _DIRECTIONS
+            and any(f.tokens[k].word in _DIRECTIONS for k in (right.first - 1, right.first - 2) if k > left.last)
             and not _CLAUSE_PUNCTUATION.search(f.source[f.tokens[cue].end:f.tokens[right.first].start])):
         return True  # a flow headed by its cue, from one to the other: «экспорт российской пшеницы в Иран»
     return False
@@ -732,7 +733,9 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
 
 
 def _content_words(item: tuple[int, int], f: _Field) -> int:
-    return sum(1 for k in range(item[0], item[1]) if f.tokens[k].word not in _FUNCTION_WORDS)
+    """Words of a list item that give it content ("حمل و نقل", "oil and gas" are one domain's name)."""
+    return sum(1 for k in range(item[0], item[1])
+               if f.tokens[k].word not in _FUNCTION_WORDS and f.tokens[k].word not in _CONJUNCTIONS)
 
 
 def _longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

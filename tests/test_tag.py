@@ -153,6 +153,22 @@ def test_two_clauses_of_a_sentence_do_not_relate_their_subjects(tagger):
     assert not tagger.tag("Riyadh and the oil market", text).relevant
 
 
+def test_a_launch_on_the_other_states_rocket_relates_them(tagger):
+    text = "It is the third launch of Iranian satellites on a Russian rocket since 2022."
+    result = tagger.tag("Two satellites in orbit", text)
+    assert result.relevant and topics(result) == {"space"}
+
+
+def test_under_a_relating_headline_two_adjacent_sentences_relate_the_pair(tagger):
+    title = "ФСБ задержала ячейку «Вилаята Хорасан» по наводке иранских спецслужб"
+    text = ("ФСБ России задержала в Подмосковье трёх членов ячейки, готовивших теракт. "
+            "Операция проведена на основе информации, полученной от Министерства разведки Ирана в рамках соглашения "
+            "об обмене данными.")
+    result = tagger.tag(title, text)
+    assert result.relevant and topics(result) == {"counter_terrorism"}
+    assert not tagger.tag("Задержание в Подмосковье", text).relevant  # the text alone does not relate them
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
@@ -278,6 +294,21 @@ def test_a_nuclear_plants_power_is_nuclear_not_energy(tagger):
     text = ("Rosatom said it was ready to take part in building a new power plant for Iran in Hormozgan province, "
             "next to the Bushehr nuclear power plant.")
     assert topics(tagger.tag("Rosatom in Hormozgan", text)) == {"nuclear"}
+
+
+def test_persian_words_that_only_look_like_topic_words(tagger):
+    # «پیمانکاران» (contractors) is not «پیمان» (a pact); «حمل و نقل» is one item of a bare list
+    contractors = ("روسیه برای راه‌آهن رشت-آستارا به ایران وام می‌دهد و عملیات ریل‌گذاری توسط پیمانکاران روس "
+                   "و ایرانی آغاز می‌شود.")
+    assert "diplomacy" not in topics(tagger.tag("وام روسیه", contractors))
+    bare_list = ("پزشکیان و پوتین دیدار کردند. پزشکیان با اشاره به همکاری‌ها در زمینه‌های انرژی، حمل و نقل، "
+                 "کشاورزی و گردشگری گفت: «اراده دو کشور برای گسترش مناسبات جدی است.»")
+    assert topics(tagger.tag("دیدار پزشکیان و پوتین", bare_list)) == {"diplomacy"}
+
+
+def test_an_airline_buying_the_other_states_aircraft_is_industry(tagger):
+    text = "Iran Air plans to renew its fleet with Russian-made aircraft, the airline said."
+    assert topics(tagger.tag("Iran Air fleet", text)) == {"industry"}
 
 
 def test_a_port_city_dateline_is_not_transport(tagger):
