@@ -49,3 +49,11 @@ def test_warehouse_generator_and_summaries(request):
         assert all(rows for _, rows, *_ in time_views(engine, date(2000, 1, 1)))
         assert len(time_queries(engine)) >= 6
         engine.dispose()
+
+
+def test_tagging_benchmark_runs(capsys):
+    from bench.bench_tag import main as bench_tag
+
+    assert bench_tag(["--articles", "3", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert all(lang in out for lang in ("en", "ru", "fa", "mixed")) and "machine check" in out and "verdict" in out
