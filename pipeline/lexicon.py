@@ -150,7 +150,9 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
             if word in PERSIAN_SUFFIXES and tokens and "\u0600" <= tokens[-1].word[0] <= "\u06ff" and (
                     start - tokens[-1].end <= 1 and folded[tokens[-1].end:start].isspace()):
                 previous = tokens.pop()
-                append(new(Token, (previous.start, end, text, previous.word + word)))
+                # "هسته" + "ای" keeps a half-space: joined solid it would read as the plural "های" of "هست"
+                joint = "\u200c" if previous.word[-1] == "ه" and word[0] == "ا" else ""
+                append(new(Token, (previous.start, end, text, previous.word + joint + word)))
                 continue
         elif marks:
             word = word.translate(_DIACRITICS)

@@ -366,7 +366,14 @@ def test_folding_keeps_offsets_and_tokens_join_persian_suffixes():
     text = "Rasht–Astara ي ك همکاری‌ها ё"
     assert len(fold(text)) == len(text)
     words = [t.word for t in tokenize("همکاری‌های نظامی و برنامه هسته‌ای")]
-    assert words == ["همکاریهای", "نظامی", "و", "برنامه", "هستهای"]
+    # "هسته" + "ای" keeps its half-space, so that it is not read as the plural of "هست" ("is")
+    assert words == ["همکاریهای", "نظامی", "و", "برنامه", "هسته\u200cای"]
+
+
+def test_persian_joined_suffixes_do_not_make_false_plurals(tagger):
+    assert not [m for m in tagger.lexicon.find("دو کشور دوست هست.") if "t:nuclear" in m.labels]  # «هست»: is
+    assert not [m for m in tagger.lexicon.find("نان یارانه‌ای") if "t:energy" in m.labels]  # not the Yaran field
+    assert [m for m in tagger.lexicon.find("برنامه هسته ای ایران") if "t:nuclear" in m.labels]
 
 
 # ---------------------------------------------------------------- evidence, entities, versions
