@@ -207,6 +207,7 @@ class TaxonomySpec:
     bilateral_cues: tuple[str, ...] = ()
     not_relation_cues: tuple[str, ...] = ()
     parallel_markers: tuple[str, ...] = ()
+    sector_words: tuple[str, ...] = ()  # "sphere", «сфера», «حوزه»: a topic word beside one names a sector
     leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
     entities: tuple[EntitySpec, ...] = ()
     gazetteer_path: str | None = None
@@ -377,6 +378,7 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         bilateral_cues=_terms(path, doc.get("bilateral_cues"), "bilateral_cues", doc.line),
         not_relation_cues=_terms(path, doc.get("not_relation_cues"), "not_relation_cues", doc.line),
         parallel_markers=_terms(path, doc.get("parallel_markers"), "parallel_markers", doc.line),
+        sector_words=_terms(path, doc.get("sector_words"), "sector_words", doc.line),
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,

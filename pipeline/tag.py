@@ -172,6 +172,7 @@ class Tagger:
             "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
             "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
             "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
+            "sector": spec.sector_words,
             "place:russia": (spec.places or {}).get("russia", ()), "place:iran": (spec.places or {}).get("iran", ()),
         }
         for topic in spec.topics:
@@ -401,12 +402,16 @@ class Tagger:
     def _sentence_terms(self, sentence: _Sentence, f: _Field) -> tuple[set[str], set[str]]:
         """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
         listed = _listed_topic_matches(sentence, f)
+        sectors = sentence.positions("sector")
         strong, weak, specific_words, single = set(), set(), False, set()
         for label, matches in sentence.hits.items():
             kind = label[:2]
             if kind == "t:":
                 specific_words = True  # even inside a list: the sentence is about a named domain
                 kept = {m.term for m in matches if id(m) not in listed}
+                if kept and sectors and all(_names_sector(m, sectors) for m in matches if m.term in kept):
+                    weak.add(label[2:])  # "in the transport and logistics sphere": a sector's name, not content
+                    continue
                 if kept:
                     strong.add(label[2:])
                     if len(kept) == 1:
@@ -730,6 +735,11 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
     if len(current) >= LIST_MIN_ITEMS:
         runs.append(current)
     return runs
+
+
+def _names_sector(match: Match, sectors: list[int]) -> bool:
+    """A topic word next to a sector word ("logistics sphere", «в сфере логистики», «در حوزه انرژی»)."""
+    return any(match.first - 3 <= s < match.first or match.last < s <= match.last + 2 for s in sectors)
 
 
 def _content_words(item: tuple[int, int], f: _Field) -> int:

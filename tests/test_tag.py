@@ -311,6 +311,15 @@ def test_an_airline_buying_the_other_states_aircraft_is_industry(tagger):
     assert topics(tagger.tag("Iran Air fleet", text)) == {"industry"}
 
 
+def test_a_topic_word_naming_a_sector_is_weak(tagger):
+    sphere = ("Russia–Iran trade grew by 15 per cent after the free-trade agreement took effect. The ministry also "
+              "noted positive dynamics in the transport and logistics sphere.")
+    assert topics(tagger.tag("Trade grows", sphere)) == {"trade"}
+    railway = ("Russia–Iran trade grew by 15 per cent. Russia will finance the Rasht–Astara railway, the ministry "
+               "said.")
+    assert "transport" in topics(tagger.tag("Trade grows", railway))
+
+
 def test_a_port_city_dateline_is_not_transport(tagger):
     text = ("АСТРАХАНЬ, 10 ноября.\nЭкспорт российской пшеницы в Иран вырос вдвое, сообщил Россельхознадзор.")
     assert topics(tagger.tag("Пшеница для Ирана", text)) == {"agriculture"}
