@@ -267,13 +267,16 @@ class Tagger:
         pairs = [(r, i) if r.first < i.first else (i, r) for r in ru for i in ir if r.first != i.first]
         place_pairs = []
         if "place:russia" in sentence.hits or "place:iran" in sentence.hits:
-            # one side's actor and the other side's place ("Russian warships arrived in Bandar Abbas")
-            for actors, label in ((ru, "place:iran"), (ir, "place:russia")):
-                for place in _distinct(sentence.hits.get(label, ())):
-                    if any(a.first <= place.first <= a.last or place.first <= a.first <= place.last
-                           for a in (*ru, *ir)):
-                        continue  # "Iran's Bushehr", "Russian Railways": the place is part of an actor's name
-                    place_pairs += [(a, place) if a.first < place.first else (place, a) for a in actors]
+            # one side's actor and the other side's place ("Russian warships arrived in Bandar Abbas"), or the two
+            # sides' places ("Ferdowsi University of Mashhad and St Petersburg State University signed")
+            places = {}
+            for label in ("place:russia", "place:iran"):
+                # "Iran's Bushehr", "Russian Railways": a place that is part of an actor's name is that actor
+                places[label] = [p for p in _distinct(hits.get(label, ())) if not any(
+                    a.first <= p.first <= a.last or p.first <= a.first <= p.last for a in (*ru, *ir))]
+            for one, other in ((ru, places["place:iran"]), (ir, places["place:russia"]),
+                               (places["place:russia"], places["place:iran"])):
+                place_pairs += [(a, b) if a.first < b.first else (b, a) for a in one for b in other]
         if refers and not others:  # "a bilateral treaty between Yerevan and Moscow": the pair named is another
             pairs += [(m, m) for m in sentence.hits["ref"]]
         pairs += place_pairs

@@ -99,13 +99,17 @@ def test_a_place_stands_for_its_state_only_with_a_relation_cue(tagger):
     assert result.relevant and "Bandar Abbas" in result.evidence.text and topics(result) == {"defence"}
     assembly = "Иранские беспилотники поставляют в Татарстан, где их собирают на заводе в Алабуге."
     assert tagger.tag("Сборка дронов", assembly).relevant
-    # "with" is no relation, a place of the same state is no pair, and two places never relate the states
+    # "with" is no relation, a place of the same state is no pair, and two places need a relation cue too
     route = "The rail route avoids Russian territory and is shorter than the sea route with Bandar Abbas."
     assert not tagger.tag("China–Iran freight train", route).relevant
     same_state = "Iran will supply gas to Bushehr, Isfahan and Tabriz from the new pipeline."
     assert not tagger.tag("Gas for three cities", same_state).relevant
     cities = "Flights between Kazan and Mashhad were cancelled because of the weather."
     assert not tagger.tag("Weather", cities).relevant
+    universities = ("Ferdowsi University of Mashhad and St Petersburg State University signed a memorandum on joint "
+                    "research in nanotechnology.")
+    result = tagger.tag("University memorandum", universities)
+    assert result.relevant and topics(result) == {"science_technology"}
 
 
 def test_a_headline_relating_the_pair_lets_a_sentence_naming_both_count(tagger):
