@@ -180,6 +180,7 @@ class TopicSpec:
     weak: tuple[str, ...] = ()
     combinations: tuple[Combination, ...] = ()
     yields: bool = False  # one term of this topic beside another topic's specific term does not count
+    weak_overridden_by: tuple[str, ...] = ()  # topics whose specific terms in the paragraph silence the weak words
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ class TaxonomySpec:
     bilateral_cues: tuple[str, ...] = ()
     not_relation_cues: tuple[str, ...] = ()
     parallel_markers: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()  # "no", «никакой», «بدون»: a topic word right after one is absent, not present
     sector_words: tuple[str, ...] = ()  # "sphere", «сфера», «حوزه»: a topic word beside one names a sector
     leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
     entities: tuple[EntitySpec, ...] = ()
@@ -261,7 +263,8 @@ def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str,
     return Combination(_terms(path, node["terms"], f"{where}.terms", node.line), with_terms, within, only_pairs)
 
 
-TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "combinations", "yields"}
+TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "weak_overridden_by", "combinations",
+              "yields"}
 
 
 def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -> TopicSpec:
@@ -274,9 +277,11 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
     if unknown:
         raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(TOPIC_KEYS))}")
     overridden = node.get("overridden_by") or []
-    for other in overridden:
-        if other not in TOPIC_IDS:
-            raise ConfigError(path, node.line, f"{where}.overridden_by", f"{other!r} is not a topic id")
+    weak_overridden = node.get("weak_overridden_by") or []
+    for key, others in (("overridden_by", overridden), ("weak_overridden_by", weak_overridden)):
+        for other in others:
+            if other not in TOPIC_IDS:
+                raise ConfigError(path, node.line, f"{where}.{key}", f"{other!r} is not a topic id")
     yields = node.get("yields", False)
     if not isinstance(yields, bool):
         raise ConfigError(path, node.line, f"{where}.yields", "must be true or false")
@@ -289,6 +294,7 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
         terms=_terms(path, node["terms"], f"{where}.terms", node.line),
         exclude=_terms(path, node.get("exclude"), f"{where}.exclude", node.line),
         overridden_by=tuple(overridden),
+        weak_overridden_by=tuple(weak_overridden),
         weak=_terms(path, node.get("weak") or None, f"{where}.weak", node.line),
         combinations=tuple(_parse_combination(path, c, f"{where}.combinations[{i}]", _line_of(c, combos, i), named)
                            for i, c in enumerate(combos)),
@@ -379,6 +385,7 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         not_relation_cues=_terms(path, doc.get("not_relation_cues"), "not_relation_cues", doc.line),
         parallel_markers=_terms(path, doc.get("parallel_markers"), "parallel_markers", doc.line),
         sector_words=_terms(path, doc.get("sector_words"), "sector_words", doc.line),
+        negations=_terms(path, doc.get("negations"), "negations", doc.line),
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,

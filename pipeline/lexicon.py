@@ -8,6 +8,7 @@ five letters (IT, SCO, ВТБ) matches only in capitals. Offsets are always thos
 """
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from functools import lru_cache
@@ -32,6 +33,7 @@ PERSIAN_SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ی", "اي"
 _PERSIAN_PLURALS = ("هایی", "های", "ها")
 GAP_OK = re.compile(r"[ \t\-]*")
 _span = re.Match.span
+_WORD = operator.itemgetter(3)  # Token.word
 
 
 _FOLDED_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
@@ -310,10 +312,9 @@ class Lexicon:
         """All matches of all terms in `text` (overlapping matches included), in text order."""
         tokens = tokenize(text) if tokens is None else tokens
         cache = self._per_word
-        get = cache.get
-        looked_up = []
-        for token in tokens:
-            entry = get(token.word)
+        looked_up = list(map(cache.get, map(_WORD, tokens)))  # one C-level lookup per token, the common case
+        for i in [i for i, entry in enumerate(looked_up) if entry is None or entry[2]]:
+            token, entry = tokens[i], looked_up[i]
             if entry is None:
                 entry = self._entry(token)
                 if len(cache) < 500_000:
@@ -322,15 +323,13 @@ class Lexicon:
                 keys = entry[0]
                 candidates = self._candidates_for(token, keys)
                 entry = (keys, candidates if (candidates[0] or candidates[1] or candidates[2]) else None, True)
-            looked_up.append(entry)
+            looked_up[i] = entry
         matches: list[Match] = []
         append = matches.append
         new = tuple.__new__
         count = len(tokens)
-        for i, entry in enumerate(looked_up):
-            found = entry[1]
-            if found is None:
-                continue
+        for i in [i for i, entry in enumerate(looked_up) if entry[1] is not None]:
+            found = looked_up[i][1]
             singles, by_second, others = found
             token = tokens[i]
             if singles:

@@ -25,6 +25,7 @@ LIST_MARKER_REACH = 3
 COORDINATION_REACH = 6  # "the Russian Caspian Flotilla and the Iranian navy": names inside two noun phrases  # "including Russia and Iran": a list marker this close before the pair
 LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has content of its own
 LIST_MIN_ITEMS = 3
+NEGATION_REACH = 3  # "no military assistance", "no direct military assistance", «никакой военной помощи»
 
 # Sentence context: how strongly a sentence is tied to the pair (see _contexts).
 PAIR_SENTENCE, BOTH_NAMED, ONE_ACTOR_IN_PAIR_PARAGRAPH, FOLLOWS_PAIR_SENTENCE = 1.0, 0.7, 0.75, 0.7
@@ -172,7 +173,7 @@ class Tagger:
             "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
             "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
             "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
-            "sector": spec.sector_words,
+            "sector": spec.sector_words, "neg": spec.negations,
             "place:russia": (spec.places or {}).get("russia", ()), "place:iran": (spec.places or {}).get("iran", ()),
         }
         for topic in spec.topics:
@@ -187,6 +188,7 @@ class Tagger:
             groups[f"e:{entity.id}"] = entity.aliases
         self.lexicon = Lexicon({k: v for k, v in groups.items() if v})
         self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
+        self.weak_overrides = {t.id: set(t.overridden_by) | set(t.weak_overridden_by) for t in spec.topics}
         self.combined_topics = [t for t in spec.topics if t.combinations]
         self.combination_labels = {t.id: [(f"ca{n}:{t.id}", f"cb{n}:{t.id}", combo)
                                           for n, combo in enumerate(t.combinations)] for t in self.combined_topics}
@@ -405,6 +407,10 @@ class Tagger:
     def _sentence_terms(self, sentence: _Sentence, f: _Field) -> tuple[set[str], set[str]]:
         """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
         listed = _listed_topic_matches(sentence, f)
+        negations = sentence.positions("neg")
+        if negations:  # "Russia offered no military assistance": the domain is named as absent
+            listed = listed | {id(m) for label, ms in sentence.hits.items() if label[:2] in ("t:", "w:") for m in ms
+                               if any(m.first - NEGATION_REACH <= n < m.first for n in negations)}
         sectors = sentence.positions("sector")
         strong, weak, specific_words, single = set(), set(), False, set()
         for label, matches in sentence.hits.items():
@@ -453,7 +459,7 @@ class Tagger:
         if strong or len(weak) != 1:
             return  # weak words count only alone: a sentence with a specific term is about that domain
         topic_id = next(iter(weak))
-        if self.overrides.get(topic_id, set()) & paragraph_strong:
+        if self.weak_overrides.get(topic_id, set()) & paragraph_strong:
             return
         yield topic_id, sentence.context * WEAK_FACTOR
 
@@ -688,7 +694,8 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
     if len({m.first for m in topic_matches}) < 2:
         return set()
     listed: set[int] = set()
-    for run in _list_runs(sentence, f):
+    topic_ends = {m.first: m.last for m in sorted(topic_matches, key=lambda m: m.last)}  # the longest per start
+    for run in _list_runs(sentence, f, topic_ends):
         item_topics = []
         members = []
         for a, b in run:
@@ -700,8 +707,9 @@ def _listed_topic_matches(sentence: _Sentence, f: _Field) -> set[int]:
     return listed
 
 
-def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
-    """Runs of consecutive short list items, each item a token range; the first item may be long (its tail)."""
+def _list_runs(sentence: _Sentence, f: _Field, topic_ends: dict[int, int] | None = None) -> list[list[tuple[int, int]]]:
+    """Runs of consecutive short list items, each item a token range; the first item may be long (its tail), and
+    the last may go on after its topic word ("trade, logistics, education and tourism as areas for the group")."""
     text = f.source[sentence.start:sentence.end]
     separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(w) for w in _CONJUNCTION_SPACED)
     if separators < LIST_MIN_ITEMS - 1:
@@ -731,6 +739,13 @@ def _list_runs(sentence: _Sentence, f: _Field) -> list[list[tuple[int, int]]]:
         clause = f.tokens[item[0]].word in _CLAUSE_STARTERS
         if not clause and _content_words(item, f) <= LIST_ITEM_MAX_WORDS:
             current.append(item)
+            continue
+        head = (topic_ends or {}).get(item[0])
+        if (not clause and head is not None and len(current) >= 2 and f.tokens[item[0] - 1].word in _CONJUNCTIONS
+                and _content_words((item[0], head + 1), f) <= 1):
+            current.append((item[0], head + 1))  # the list's last item is a bare topic word; the sentence goes on
+            runs.append(current)
+            current = []
             continue
         if len(current) + (0 if clause else 1) >= LIST_MIN_ITEMS and len(current) >= 2:
             runs.append(current)  # "defence, energy and the development of Caspian ports": the last item has content

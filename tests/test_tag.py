@@ -324,6 +324,31 @@ def test_a_topic_word_naming_a_sector_is_weak(tagger):
     assert "transport" in topics(tagger.tag("Trade grows", railway))
 
 
+def test_a_domain_named_as_absent_earns_nothing(tagger):
+    text = ("Putin received Araghchi in the Kremlin after the strikes, but Russia offered no military assistance to "
+            "Tehran.")
+    assert topics(tagger.tag("Kremlin talks", text)) == {"diplomacy"}
+    visa_free = "Iran and Russia launched visa-free group travel, and Russian tourists can now travel without visas."
+    assert "culture" in topics(tagger.tag("Tourism", visa_free))
+
+
+def test_a_bare_list_may_end_in_the_sentence_that_carries_it(tagger):
+    text = ("Russia and Iran signed a memorandum. The two sides also listed trade, logistics, education and tourism "
+            "as areas for their next joint working group.")
+    assert topics(tagger.tag("Memorandum", text)) == set()
+
+
+def test_a_meeting_place_religious_leaders_and_a_rocket_stage_are_not_their_domains(tagger):
+    venue = "Russian and Iranian border services held consultations on drug smuggling in Astrakhan."
+    assert topics(tagger.tag("Border talks", venue)) == {"counter_terrorism"}
+    clergy = ("Russian and Iranian clergy met in Kazan. Participants discussed the role of religious leaders in "
+              "educating young people.")
+    assert "diplomacy" not in topics(tagger.tag("Interfaith dialogue", clergy))
+    fregat = ("Российская ракета «Союз-2.1б» вывела на орбиту иранский спутник «Зафар». Все аппараты отделились от разгонного блока "
+              "«Фрегат» в расчётное время.")
+    assert topics(tagger.tag("Запуск", fregat)) == {"space"}
+
+
 def test_a_port_city_dateline_is_not_transport(tagger):
     text = ("АСТРАХАНЬ, 10 ноября.\nЭкспорт российской пшеницы в Иран вырос вдвое, сообщил Россельхознадзор.")
     assert topics(tagger.tag("Пшеница для Ирана", text)) == {"agriculture"}
