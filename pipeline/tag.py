@@ -301,17 +301,30 @@ class Tagger:
                 continue  # "...; producers such as Russia and Iran": two clauses (a headline's ";" joins one story)
             coordinated = is_reference or _coordinated(left, right, f)
             pair_cues, side_by_side = cues, False
-            if coordinated and not is_reference and any(lo - 1 <= p <= right.last + 3 for p in parallel):
+            reach = CUE_AFTER_VERB_FINAL if verb_final else 3  # Persian puts "compete", "defeated" at the end
+            if not is_reference and _two_sources(left, right, f):
+                # "imports gas from Russia, and its contract for gas from Iran ends": two sources of one buyer
+                pair_cues, side_by_side = [], True
+            elif coordinated and not is_reference and any(lo - 1 <= p <= right.last + reach for p in parallel):
                 # "both Russia and Iran", "Russian and Iranian oil compete for buyers": side by side
                 coordinated, pair_cues, side_by_side = False, [(c, b) for c, b in cues if c < lo], True
-            elif not coordinated and any(left.last < p < right.first for p in parallel):
+            elif not coordinated and any(left.last < p < right.first or (verb_final and right.last < p <= right.last + reach)
+                                         for p in parallel):
                 # "..., while Iranian ...", "Russia competes with Iran for the same buyers"
                 pair_cues, side_by_side = [(c, b) for c, b in cues if c < lo], True
             elif coordinated and not is_reference and _adjectival(left, f) and _adjectival(right, f):
                 # "Russian and Iranian exports": the word the two adjectives qualify is two flows, not a relation
                 pair_cues = [(c, b) for c, b in cues if b or c != right.last + 1]
+            if not is_reference and _adjectival(left, f) and not _directed_to(left, right, f):
+                # "Iranian exports are under pressure, and Russia's fleet...": the noun after an adjective is its own
+                # ("Russian-built", "Iranian-made" are one word: built by Russia)
+                pair_cues = [(c, b) for c, b in pair_cues if b or c != left.last + 1
+                             or f.source[left.end:f.tokens[c].start] not in (" ", "\u00a0")]
             score = BOTH_NAMED_LINK
-            after_counts = coordinated or (verb_final and not is_reference)
+            # a Persian verb ends its clause: a cue after the next clause's verb is not this pair's
+            after_counts = coordinated or (verb_final and not is_reference and not _persian_clauses(left, right, f))
+            if verb_final and not after_counts and not coordinated:
+                pair_cues = [(c, b) for c, b in pair_cues if c < right.first]
             if any(_cue_relates(c, is_bilateral, left, right, f, after_counts, directed=not others)
                    for c, is_bilateral in pair_cues):
                 score = 0.75
@@ -323,6 +336,7 @@ class Tagger:
                 score -= 0.3
             if (any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or any(right.last < t <= right.last + 5
                                                                                for t in tails)
+                    or any(left.last < m < right.first and right.first - m <= 2 for m in markers)  # "..., including Iran"
                     or (others and _in_state_list(lo, hi, sentence, f))):
                 score = min(score, 0.3)
             if place_pairs and (left, right) in place_pairs:
@@ -620,6 +634,30 @@ def _coordinated(left: Match, right: Match, f: _Field) -> bool:
         return bool(_COORDINATION_GAP.match(between))
     words = [f.tokens[k].word for k in range(left.last + 1, right.first)]
     return any(w in _CONJUNCTIONS for w in words) and not _CLAUSE_PUNCTUATION.search(between)
+
+
+_SOURCES = frozenset({"from", "из", "от", "از"})
+# A Persian clause ends with its verb: «… تحت فشار است و …» joins two clauses, each with its own subject.
+_PERSIAN_CLAUSE_VERBS = frozenset({"است", "بود", "شد", "شده", "کرد", "کرده", "دارد", "داشت", "نیست", "هستند",
+                                   "بودند", "شدند", "کردند", "دارند", "میشود", "میکند"})
+
+
+def _persian_clauses(left: Match, right: Match, f: _Field) -> bool:
+    tokens = f.tokens
+    return any(tokens[k].word in _PERSIAN_CLAUSE_VERBS and tokens[k + 1].word == "و"
+               for k in range(left.last + 1, right.first - 1))
+
+
+def _two_sources(left: Match, right: Match, f: _Field) -> bool:
+    """"from Russia ... from Iran": both named as where something comes from, side by side."""
+    return (left.first > 0 and f.tokens[left.first - 1].word in _SOURCES
+            and f.tokens[right.first - 1].word in _SOURCES and right.first - 1 > left.last)
+
+
+def _directed_to(left: Match, right: Match, f: _Field) -> bool:
+    """A direction word just before the second mention: "Russian supplies of gas to Iran"."""
+    return right.first - left.last <= DIRECTED_GAP + 2 and any(
+        f.tokens[k].word in _DIRECTIONS for k in (right.first - 1, right.first - 2) if k > left.last)
 
 
 def _adjectival(mention: Match, f: _Field) -> bool:

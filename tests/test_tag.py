@@ -173,6 +173,27 @@ def test_under_a_relating_headline_two_adjacent_sentences_relate_the_pair(tagger
     assert not tagger.tag("Задержание в Подмосковье", text).relevant  # the text alone does not relate them
 
 
+def test_comparisons_sources_and_a_states_own_flows_are_not_relations(tagger):
+    example = ("Analysts noted that the mutual defence clause goes further than the agreements Moscow has with other "
+               "partners, including Iran.")
+    assert not tagger.tag("Kim ratifies treaty", example).relevant
+    two_sources = ("Турция ежегодно импортирует около 20 млрд кубометров газа из России, а контракт на импорт газа "
+                   "из Ирана истекает в 2026 году.")
+    assert not tagger.tag("Газовый хаб", two_sources).relevant
+    own_flows = ("You have Iranian exports under pressure from the maximum-pressure campaign, and you have new "
+                 "designations against Russia's shadow fleet.")
+    assert not tagger.tag("Oil climbs", own_flows).relevant
+    clauses_fa = "صادرات نفت ایران تحت فشار است و تحریم‌های تازه علیه ناوگان سایه روسیه خریداران را محتاط کرده است."
+    assert not tagger.tag("بازار نفت", clauses_fa).relevant
+    match = "Сборная России по футболу сыграла вничью 1:1 с командой Ирана в товарищеском матче в Тегеране."
+    assert not tagger.tag("Футбол", match).relevant
+    # a compound adjective is one word, and a flow with its direction still relates
+    built = "A Russian-built power plant unit started feeding Iran's grid on Monday, the ministry said."
+    assert tagger.tag("Power unit", built).relevant
+    supplies = "Russian supplies of wheat to Iran doubled this season, the ministry said."
+    assert tagger.tag("Wheat", supplies).relevant
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
