@@ -29,6 +29,7 @@ NEGATION_REACH = 3  # "no military assistance", "no direct military assistance",
 
 # Sentence context: how strongly a sentence is tied to the pair (see _contexts).
 PAIR_SENTENCE, BOTH_NAMED, ONE_ACTOR_IN_PAIR_PARAGRAPH, FOLLOWS_PAIR_SENTENCE = 1.0, 0.7, 0.75, 0.7
+CROWDED_PAIR = 0.5  # both named with a third state: too weak for topics, except a combination about the pair
 ONE_ACTOR_IN_PAIR_ARTICLE = 0.65  # one actor and a relation cue, in an article whose title relates the pair
 
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "prof", "sen", "rep", "gov", "jan", "feb",
@@ -377,7 +378,7 @@ class Tagger:
                 elif sentence.adjacent:
                     context = ONE_ACTOR_IN_PAIR_PARAGRAPH
                 elif sentence.both_named:
-                    context = BOTH_NAMED if not sentence.crowded else 0.5
+                    context = BOTH_NAMED if not sentence.crowded else CROWDED_PAIR
                 elif one_actor and sentence.paragraph in linked_paragraphs:
                     context = ONE_ACTOR_IN_PAIR_PARAGRAPH if not sentence.crowded else 0.55
                 elif previous_linked:
@@ -393,9 +394,17 @@ class Tagger:
         self._contexts(fields)
         earned: list[tuple[_Sentence, dict[str, float]]] = []
         strong_by_paragraph: dict[tuple[str, int], set[str]] = {}
+        designations: list[tuple[float, _Sentence, str]] = []
         for f in fields:
             for sentence in f.sentences:
                 if sentence.context < TOPIC_THRESHOLD:
+                    if sentence.crowded and sentence.both_named and sentence.context >= CROWDED_PAIR:
+                        # "The US sanctioned firms in China and the UAE for supplying Iranian drone engines to
+                        # Russia": the sanctioning state crowds the sentence, yet it is about the pair
+                        if not sentence.resolved:
+                            sentence.hits, sentence.resolved = _resolve(sentence.matches), True
+                        designations += [(TOPIC_THRESHOLD, sentence, topic.id) for topic in self.combined_topics
+                                         if self._combination(topic, sentence, pair_only=True)]
                     continue
                 if not sentence.resolved:  # overlaps matter for topics only where a topic can be earned
                     sentence.hits, sentence.resolved = _resolve(sentence.matches), True
@@ -403,6 +412,8 @@ class Tagger:
                 strong_by_paragraph.setdefault((f.name, sentence.paragraph), set()).update(strong)
                 earned.append((sentence, {"strong": strong, "weak": weak}))
         found: dict[str, list[tuple[float, _Sentence]]] = {}
+        for score, sentence, topic_id in designations:
+            found.setdefault(topic_id, []).append((score, sentence))
         for sentence, terms in earned:
             paragraph_strong = strong_by_paragraph.get((sentence.field, sentence.paragraph), set())
             for topic_id, score in self._sentence_scores(sentence, terms["strong"], terms["weak"], paragraph_strong):
@@ -451,10 +462,12 @@ class Tagger:
             return strong, set()
         return strong, weak - strong
 
-    def _combination(self, topic, sentence: _Sentence) -> bool:
+    def _combination(self, topic, sentence: _Sentence, pair_only: bool = False) -> bool:
+        """Whether two words of one of the topic's combinations meet (`pair_only`: only those that need both
+        states named)."""
         hits = sentence.hits
         for first_label, second_label, combo in self.combination_labels[topic.id]:
-            if first_label not in hits or second_label not in hits:
+            if first_label not in hits or second_label not in hits or (pair_only and not combo.needs_both_states):
                 continue
             if combo.needs_both_states and not sentence.both_named:
                 continue

@@ -256,6 +256,15 @@ def test_sanctions_imposed_because_of_the_cooperation(tagger):
     text = ("The European Union imposed sanctions on Iranian companies for supplying drones and missiles to "
             "Russia, which uses them in Ukraine.")
     assert {"defence", "sanctions"} <= topics(tagger.tag("EU sanctions drone suppliers", text))
+    # the designating state and the go-betweens crowd the sentence, and it is still about the pair
+    crowded = ("Iran has shipped Shahed drones to Russia for two years, officials say. The US Treasury sanctioned six "
+               "companies in China and the United Arab Emirates and two Iranian nationals for procuring engines that "
+               "were later delivered to Russia.")
+    assert {"defence", "sanctions"} <= topics(tagger.tag("US sanctions drone suppliers", crowded))
+    # UN sanctions over the nuclear programme (the snapback) are the nuclear story
+    snapback = ("Pezeshkian told Putin that Tehran counts on Moscow's support in opposing the illegal return of UN "
+                "sanctions over its nuclear programme.")
+    assert "sanctions" not in topics(tagger.tag("Snapback", snapback))
 
 
 @pytest.mark.parametrize("text, expected", [
