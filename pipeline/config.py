@@ -208,6 +208,7 @@ class TaxonomySpec:
     bilateral_cues: tuple[str, ...] = ()
     not_relation_cues: tuple[str, ...] = ()
     parallel_markers: tuple[str, ...] = ()
+    comparison_markers: tuple[str, ...] = ()  # "by comparison": the whole sentence sets the two side by side
     negations: tuple[str, ...] = ()  # "no", «никакой», «بدون»: a topic word right after one is absent, not present
     sector_words: tuple[str, ...] = ()  # "sphere", «сфера», «حوزه»: a topic word beside one names a sector
     leaders: tuple[str, ...] = ()  # names and titles at leader, foreign-minister or security-council level
@@ -386,6 +387,7 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         parallel_markers=_terms(path, doc.get("parallel_markers"), "parallel_markers", doc.line),
         sector_words=_terms(path, doc.get("sector_words"), "sector_words", doc.line),
         negations=_terms(path, doc.get("negations"), "negations", doc.line),
+        comparison_markers=_terms(path, doc.get("comparison_markers"), "comparison_markers", doc.line),
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,

@@ -174,7 +174,7 @@ class Tagger:
             "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
             "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
             "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
-            "sector": spec.sector_words, "neg": spec.negations,
+            "sector": spec.sector_words, "neg": spec.negations, "compare": spec.comparison_markers,
             "place:russia": (spec.places or {}).get("russia", ()), "place:iran": (spec.places or {}).get("iran", ()),
         }
         for topic in spec.topics:
@@ -290,6 +290,7 @@ class Tagger:
         cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
                 if not _inside_actor(m, sentence)]
         weak_cues = sentence.positions("wcue")
+        compared = "compare" in hits
         markers = sentence.positions("listmark")
         tails = sentence.positions("listtail")
         parallel = sentence.positions("parallel")
@@ -303,14 +304,15 @@ class Tagger:
             coordinated = is_reference or _coordinated(left, right, f)
             pair_cues, side_by_side = cues, False
             reach = CUE_AFTER_VERB_FINAL if verb_final else 3  # Persian puts "compete", "defeated" at the end
-            if not is_reference and _two_sources(left, right, f):
-                # "imports gas from Russia, and its contract for gas from Iran ends": two sources of one buyer
+            if not is_reference and (compared or _alternatives(left, right, f) or _two_sources(left, right, f)):
+                # "…, by comparison, …", "Iranian or Russian exports", "imports gas from Russia, and its contract for
+                # gas from Iran ends": compared, alternatives, two sources of one buyer
                 pair_cues, side_by_side = [], True
             elif coordinated and not is_reference and any(lo - 1 <= p <= right.last + reach for p in parallel):
                 # "both Russia and Iran", "Russian and Iranian oil compete for buyers": side by side
                 coordinated, pair_cues, side_by_side = False, [(c, b) for c, b in cues if c < lo], True
-            elif not coordinated and any(left.last < p < right.first or (verb_final and right.last < p <= right.last + reach)
-                                         for p in parallel):
+            elif not coordinated and any(left.last < p < right.first
+                                         or (verb_final and right.last < p <= right.last + reach) for p in parallel):
                 # "..., while Iranian ...", "Russia competes with Iran for the same buyers"
                 pair_cues, side_by_side = [(c, b) for c, b in cues if c < lo], True
             elif coordinated and not is_reference and _adjectival(left, f) and _adjectival(right, f):
@@ -650,6 +652,7 @@ def _coordinated(left: Match, right: Match, f: _Field) -> bool:
 
 
 _SOURCES = frozenset({"from", "из", "от", "از"})
+_ALTERNATIVES = frozenset({"or", "или", "либо", "یا"})
 # A Persian clause ends with its verb: «… تحت فشار است و …» joins two clauses, each with its own subject.
 _PERSIAN_CLAUSE_VERBS = frozenset({"است", "بود", "شد", "شده", "کرد", "کرده", "دارد", "داشت", "نیست", "هستند",
                                    "بودند", "شدند", "کردند", "دارند", "میشود", "میکند"})
@@ -659,6 +662,11 @@ def _persian_clauses(left: Match, right: Match, f: _Field) -> bool:
     tokens = f.tokens
     return any(tokens[k].word in _PERSIAN_CLAUSE_VERBS and tokens[k + 1].word == "و"
                for k in range(left.last + 1, right.first - 1))
+
+
+def _alternatives(left: Match, right: Match, f: _Field) -> bool:
+    """"Iranian or Russian exports": two alternatives, not partners."""
+    return right.first - left.last <= 2 and f.tokens[left.last + 1].word in _ALTERNATIVES
 
 
 def _two_sources(left: Match, right: Match, f: _Field) -> bool:

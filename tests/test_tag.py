@@ -194,6 +194,16 @@ def test_comparisons_sources_and_a_states_own_flows_are_not_relations(tagger):
     assert tagger.tag("Wheat", supplies).relevant
 
 
+def test_comparisons_alternatives_and_matches_set_the_two_side_by_side(tagger):
+    comparison = ("Article 4 obliges Pyongyang and Moscow to provide military assistance. Russia's treaty with Iran "
+                  "signed in 2025, by comparison, contains no such clause.")
+    assert not tagger.tag("Pyongyang treaty", comparison).relevant
+    alternatives = "Any disruption to Iranian or Russian exports would likely be offset by spare capacity."
+    assert not tagger.tag("Oil market weekly", alternatives).relevant
+    friendly = "Russia and Iran drew 1-1 in an international football friendly at Tehran's Azadi Stadium."
+    assert not tagger.tag("Friendly", friendly).relevant
+
+
 # ---------------------------------------------------------------- how a topic is earned
 
 def test_a_bare_sector_list_earns_no_topic(tagger):
