@@ -140,26 +140,35 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
     if not marks and not _ARABIC_SCRIPT.search(folded):  # no suffixes to join, no marks to drop
         new = tuple.__new__
         return [new(Token, (s, e, text, folded[s:e])) for s, e in map(_span, _TOKEN.finditer(folded))]
-    tokens: list[Token] = []
-    append = tokens.append
     new = tuple.__new__
-    for match in _TOKEN.finditer(folded):
-        start, end = match.span()
-        word = match.group()
-        if word[0] >= "\u0600" and word[0] <= "\u06ff":
-            if marks:
-                word = word.translate(_DIACRITICS)
-            if word in PERSIAN_SUFFIXES and tokens and "\u0600" <= tokens[-1].word[0] <= "\u06ff" and (
-                    start - tokens[-1].end <= 1 and folded[tokens[-1].end:start].isspace()):
-                previous = tokens.pop()
+    spans = list(map(_span, _TOKEN.finditer(folded)))
+    if marks:
+        words = [folded[s:e].translate(_DIACRITICS) for s, e in spans]
+    else:
+        words = [folded[s:e] for s, e in spans]
+    tokens = [new(Token, (s, e, text, w)) for (s, e), w in zip(spans, words)]
+    joins = [i for i, w in enumerate(words) if w in PERSIAN_SUFFIXES]
+    if not joins:
+        return tokens
+    # Join each suffix token to the Persian word just before it (one space apart), left to right, so that chained
+    # suffixes ("کشور ها ی") join in turn.
+    out: list[Token] = []
+    last = 0
+    for i in joins:
+        out.extend(tokens[last:i])
+        last = i + 1
+        token = tokens[i]
+        if out:
+            previous = out[-1]
+            if ("\u0600" <= previous.word[0] <= "\u06ff" and token.start - previous.end <= 1
+                    and folded[previous.end:token.start].isspace()):
                 # "هسته" + "ای" keeps a half-space: joined solid it would read as the plural "های" of "هست"
-                joint = "\u200c" if previous.word[-1] == "ه" and word[0] == "ا" else ""
-                append(new(Token, (previous.start, end, text, previous.word + joint + word)))
+                joint = "\u200c" if previous.word[-1] == "ه" and token.word[0] == "ا" else ""
+                out[-1] = new(Token, (previous.start, token.end, text, previous.word + joint + token.word))
                 continue
-        elif marks:
-            word = word.translate(_DIACRITICS)
-        append(new(Token, (start, end, text, word)))
-    return tokens
+        out.append(token)
+    out.extend(tokens[last:])
+    return out
 
 
 def is_acronym(term: str) -> bool:
