@@ -104,7 +104,7 @@ def reference_ms() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=60, help="articles per language (default 60)")
-    parser.add_argument("--rounds", type=int, default=7, help="warm rounds after the cold pass (default 7)")
+    parser.add_argument("--rounds", type=int, default=15, help="warm rounds after the cold pass (default 15)")
     parser.add_argument("--devset", type=Path, default=PROJECT_ROOT / "eval" / "devset")
     parser.add_argument("--taxonomy", type=Path, default=PROJECT_ROOT / "config" / "taxonomy.yaml")
     return run(parser.parse_args(argv))
