@@ -339,7 +339,8 @@ class Tagger:
                 score -= 0.3
             if (any(lo - LIST_MARKER_REACH <= m < lo for m in markers) or any(right.last < t <= right.last + 5
                                                                                for t in tails)
-                    or any(left.last < m < right.first and right.first - m <= 2 for m in markers)  # "..., including Iran"
+                    # "…, including Iran": one of them an example of a group
+                    or any(left.last < m < right.first and right.first - m <= 2 for m in markers)
                     or (others and _in_state_list(lo, hi, sentence, f))):
                 score = min(score, 0.3)
             if place_pairs and (left, right) in place_pairs:
@@ -524,8 +525,8 @@ def _group(matches: list[Match]) -> dict[str, list[Match]]:
 
 def _may_relate(hits: dict[str, list[Match]]) -> bool:
     """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
-    return (("russia" in hits and ("iran" in hits or "place:iran" in hits)) or ("iran" in hits and "place:russia" in hits)
-            or "pair" in hits or "ref" in hits)
+    return (("russia" in hits and ("iran" in hits or "place:iran" in hits))
+            or ("iran" in hits and "place:russia" in hits) or "pair" in hits or "ref" in hits)
 
 
 def _resolve(matches: list[Match]) -> dict[str, list[Match]]:

@@ -161,7 +161,8 @@ NOT_RELATED = [
     ("rivals", "Oil outlook", "Russia competes with Iran for the same buyers in China, traders said."),
     ("rivals, Russian", "Нефтяной рынок",
      "Аналитики отмечают, что российская и иранская нефть фактически конкурируют за одних покупателей."),
-    ("two flows", "Oil prices", "Prices rose on the continued effect of Western sanctions on Russian and Iranian exports."),
+    ("two flows", "Oil prices",
+     "Prices rose on the continued effect of Western sanctions on Russian and Iranian exports."),
     ("two clauses", "Riyadh and the oil market", "Saudi Arabia has led the Opec+ alliance together with Russia since "
      "2016; the policy has cut the revenue of producers such as Iran."),
     ("an example of a group", "Kim ratifies treaty", "Analysts noted that the mutual defence clause goes further than "
@@ -172,7 +173,8 @@ NOT_RELATED = [
      "campaign, and you have new designations against Russia's shadow fleet."),
     ("Persian clauses", "بازار نفت",
      "صادرات نفت ایران تحت فشار است و تحریم‌های تازه علیه ناوگان سایه روسیه خریداران را محتاط کرده است."),
-    ("a match", "Футбол", "Сборная России по футболу сыграла вничью 1:1 с командой Ирана в товарищеском матче в Тегеране."),
+    ("a match", "Футбол",
+     "Сборная России по футболу сыграла вничью 1:1 с командой Ирана в товарищеском матче в Тегеране."),
     ("a friendly", "Friendly", "Russia and Iran drew 1-1 in an international football friendly at Tehran's Azadi "
      "Stadium."),
     ("a comparison", "Pyongyang treaty", "Article 4 obliges Pyongyang and Moscow to provide military assistance. "
@@ -381,8 +383,8 @@ def test_a_meeting_place_religious_leaders_and_a_rocket_stage_are_not_their_doma
     clergy = ("Russian and Iranian clergy met in Kazan. Participants discussed the role of religious leaders in "
               "educating young people.")
     assert "diplomacy" not in topics(tagger.tag("Interfaith dialogue", clergy))
-    fregat = ("Российская ракета «Союз-2.1б» вывела на орбиту иранский спутник «Зафар». Все аппараты отделились от разгонного блока "
-              "«Фрегат» в расчётное время.")
+    fregat = ("Российская ракета «Союз-2.1б» вывела на орбиту иранский спутник «Зафар». "
+              "Все аппараты отделились от разгонного блока «Фрегат» в расчётное время.")
     assert topics(tagger.tag("Запуск", fregat)) == {"space"}
 
 
