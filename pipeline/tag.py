@@ -289,7 +289,9 @@ class Tagger:
         bilateral = {m.first for m in sentence.hits.get("bicue", ())}
         cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
                 if not _inside_actor(m, sentence)]
-        weak_cues = sentence.positions("wcue")
+        # "with 47 trillion cubic metres": a quantity, not a partner
+        weak_cues = [c for c in sentence.positions("wcue")
+                     if c + 1 >= len(f.tokens) or not f.tokens[c + 1].word[0].isdigit()]
         compared = "compare" in hits
         markers = sentence.positions("listmark")
         tails = sentence.positions("listtail")

@@ -181,6 +181,8 @@ NOT_RELATED = [
      "Russia's treaty with Iran signed in 2025, by comparison, contains no such clause."),
     ("alternatives", "Oil market weekly",
      "Any disruption to Iranian or Russian exports would likely be offset by spare capacity."),
+    ("a quantity after 'with'", "Gas reserves", "Russia holds the largest proven gas reserves, with 47 trillion cubic "
+     "metres, and Iran with 32 trillion comes second."),
 ]
 
 # Close relatives of those that do relate the two.
@@ -190,6 +192,8 @@ RELATED = [
     ("a compound adjective", "Power unit",
      "A Russian-built power plant unit started feeding Iran's grid on Monday, the ministry said."),
     ("a flow with its direction", "Wheat", "Russian supplies of wheat to Iran doubled this season, the ministry said."),
+    ("a state body by its full name", "Вербовщики ИГ", "Федеральная служба безопасности совместно с иранскими "
+     "спецслужбами пресекла деятельность сети вербовщиков."),
 ]
 
 
