@@ -220,7 +220,13 @@ class Tagger:
         self._link(fields)
         strong = [s for s in sentences if s.link >= RELEVANCE_THRESHOLD]
         best = max(sentences, key=lambda s: (s.link, s.field == "text", -s.start), default=None)
-        relevant = any(s.field == "text" for s in strong) or (bool(strong) and not (text or "").strip())
+        strong_text = [s for s in strong if s.field == "text"]
+        relevant = bool(strong_text) or (bool(strong) and not (text or "").strip())
+        if (relevant and len(strong_text) == 1 and strong_text[0].link < 0.9
+                and _mentioned_in_passing(strong_text[0], fields)):
+            # a story about a third state ("Iran and China review their pact") that relates the two in one
+            # sentence only ("Tehran has also signed a treaty with Russia") mentions the pair, it does not discuss it
+            relevant = False
         relevance = (best.link if best else 0.0) + (0.05 * min(len(strong) - 1, 3) if strong else 0.0)
         if relevant and best.field != "text" and (text or "").strip():
             # a headline never decides alone: the evidence is the text's best relating sentence
@@ -508,6 +514,23 @@ class Tagger:
                 mentions.append(EntityMention(entity, self.entity_kinds.get(entity, ""), f.source[start:end], f.name,
                                               start, end))
         return tuple(mentions)
+
+
+def _mentioned_in_passing(sentence: _Sentence, fields: list[_Field]) -> bool:
+    """The only sentence relating the two, in a story whose headline names a third state and not both of them, and
+    whose paragraph names the state the headline leaves out nowhere else, and not the lede: the pair is mentioned,
+    not discussed (a digest item or a paragraph about the pair inside another story is discussed)."""
+    if fields[1].sentences and sentence is fields[1].sentences[0]:
+        return False  # the lede is what the story is about ("The EU sanctioned Iranian firms for supplying Russia")
+    def names(hits: dict, state: str) -> bool:
+        return state in hits or f"place:{state}" in hits
+
+    title = [s.hits for s in fields[0].sentences]
+    if not any("other" in h for h in title) or any("pair" in h for h in title):
+        return False
+    missing = [state for state in ("russia", "iran") if not any(names(h, state) for h in title)]
+    paragraph = [s.hits for s in fields[1].sentences if s.paragraph == sentence.paragraph]
+    return bool(missing) and not any(sum(names(h, state) for h in paragraph) >= 2 for state in missing)
 
 
 def _sentence_index(tokens: list[Token], sentences: list[_Sentence]) -> list[int]:

@@ -197,6 +197,19 @@ RELATED = [
 ]
 
 
+def test_a_story_about_a_third_state_that_mentions_the_pair_in_passing_is_not_relevant(tagger):
+    title = "Iran and China review 25-year pact as Chinese investment lags"
+    text = ("Iran and China reviewed their 25-year cooperation programme in Beijing on Monday.\n"
+            "Chinese investment has lagged far behind the figures promised in 2021, Iranian officials said. "
+            "Tehran has in recent years signed a comprehensive partnership treaty with Russia as well, and is seeking "
+            "to diversify its foreign partners.")
+    assert not tagger.tag(title, text).relevant
+    # a paragraph that discusses the pair inside the other story still counts
+    discussed = text + ("\nThe treaty with Russia covers defence and energy. Russia has also agreed to supply gas "
+                        "to Iran through Azerbaijan.")
+    assert tagger.tag(title, discussed).relevant
+
+
 @pytest.mark.parametrize("title, text", [case[1:] for case in NOT_RELATED], ids=[case[0] for case in NOT_RELATED])
 def test_naming_both_without_relating_them_is_not_relevant(tagger, title, text):
     assert not tagger.tag(title, text).relevant
