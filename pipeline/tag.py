@@ -295,9 +295,8 @@ class Tagger:
         bilateral = {m.first for m in sentence.hits.get("bicue", ())}
         cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
                 if not _inside_actor(m, sentence)]
-        # "with 47 trillion cubic metres": a quantity, not a partner
-        weak_cues = [c for c in sentence.positions("wcue")
-                     if c + 1 >= len(f.tokens) or not f.tokens[c + 1].word[0].isdigit()]
+        # "with 47 trillion cubic metres", "with about 5,600": a quantity, not a partner
+        weak_cues = [c for c in sentence.positions("wcue") if not _quantity_after(c, f)]
         compared = "compare" in hits
         markers = sentence.positions("listmark")
         tails = sentence.positions("listtail")
@@ -688,6 +687,20 @@ def _persian_clauses(left: Match, right: Match, f: _Field) -> bool:
     tokens = f.tokens
     return any(tokens[k].word in _PERSIAN_CLAUSE_VERBS and tokens[k + 1].word == "و"
                for k in range(left.last + 1, right.first - 1))
+
+
+_APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "over", "more", "less", "than", "около",
+                            "почти", "более", "свыше", "менее", "حدود", "بیش", "کمتر", "نزدیک", "از"})
+
+
+def _quantity_after(index: int, f: _Field) -> bool:
+    """A number right after the word at `index`, or after "about", "more than"…: a quantity."""
+    for token in f.tokens[index + 1:index + 4]:
+        if token.word[0].isdigit():
+            return True
+        if token.word not in _APPROXIMATELY:
+            return False
+    return False
 
 
 def _alternatives(left: Match, right: Match, f: _Field) -> bool:

@@ -183,6 +183,8 @@ NOT_RELATED = [
      "Any disruption to Iranian or Russian exports would likely be offset by spare capacity."),
     ("a quantity after 'with'", "Gas reserves", "Russia holds the largest proven gas reserves, with 47 trillion cubic "
      "metres, and Iran with 32 trillion comes second."),
+    ("a ranking", "Sanctions tracker", "Russia remains the world's most sanctioned country with more than 24,000 "
+     "measures imposed since 2014, followed by Iran with about 5,600."),
 ]
 
 # Close relatives of those that do relate the two.
