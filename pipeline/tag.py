@@ -521,6 +521,7 @@ def _mentioned_in_passing(sentence: _Sentence, fields: list[_Field]) -> bool:
     not discussed (a digest item or a paragraph about the pair inside another story is discussed)."""
     if fields[1].sentences and sentence is fields[1].sentences[0]:
         return False  # the lede is what the story is about ("The EU sanctioned Iranian firms for supplying Russia")
+
     def names(hits: dict, state: str) -> bool:
         return state in hits or f"place:{state}" in hits
 
@@ -630,8 +631,7 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: _Field
     if bilateral and left.first - CUE_BEFORE <= cue < left.first:
         return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
     if (directed and left.first - CUE_BEFORE <= cue < left.first and left is not right
-            and right.first - left.last <= DIRECTED_GAP
-            and any(f.tokens[k].word in _DIRECTIONS for k in (right.first - 1, right.first - 2) if k > left.last)
+            and _directed_to(left, right, f, DIRECTED_GAP)
             and not _CLAUSE_PUNCTUATION.search(f.source[f.tokens[cue].end:f.tokens[right.first].start])):
         return True  # a flow headed by its cue, from one to the other: «экспорт российской пшеницы в Иран»
     return False
@@ -714,9 +714,10 @@ def _two_sources(left: Match, right: Match, f: _Field) -> bool:
             and f.tokens[right.first - 1].word in _SOURCES and right.first - 1 > left.last)
 
 
-def _directed_to(left: Match, right: Match, f: _Field) -> bool:
-    """A direction word just before the second mention: "Russian supplies of gas to Iran"."""
-    return right.first - left.last <= DIRECTED_GAP + 2 and any(
+def _directed_to(left: Match, right: Match, f: _Field, gap: int = DIRECTED_GAP + 2) -> bool:
+    """A direction word just before the second mention, at most `gap` words after the first: "Russian supplies of
+    gas to Iran"."""
+    return right.first - left.last <= gap and any(
         f.tokens[k].word in _DIRECTIONS for k in (right.first - 1, right.first - 2) if k > left.last)
 
 
