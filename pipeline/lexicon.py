@@ -309,9 +309,7 @@ class Lexicon:
         """(lookup keys, candidate entries or None, whether capitals matter) for one token, cached per word."""
         word = token.word
         keys = self.keys_of(word)
-        candidates = self._candidates_for(token, keys)
-        if not (candidates[0] or candidates[1] or candidates[2]):
-            candidates = None
+        candidates = _some(self._candidates_for(token, keys))
         # A word that some capitals-only term could start with must be looked at with its case each time.
         upper = word.upper()
         case_sensitive = upper in self._by_case or any(upper.startswith(p) for p in self._by_case_prefix)
@@ -329,9 +327,7 @@ class Lexicon:
                 if len(cache) < 500_000:
                     cache[token.word] = entry
             if entry[2]:  # a capitals-only term may match this token: its candidates depend on its case
-                keys = entry[0]
-                candidates = self._candidates_for(token, keys)
-                entry = (keys, candidates if (candidates[0] or candidates[1] or candidates[2]) else None, True)
+                entry = (entry[0], _some(self._candidates_for(token, entry[0])), True)
             looked_up[i] = entry
         matches: list[Match] = []
         append = matches.append
@@ -368,6 +364,11 @@ class Lexicon:
                 else:
                     append(new(Match, (token.start, tokens[j].end, i, j, term, labels)))
         return matches
+
+
+def _some(candidates: tuple) -> tuple | None:
+    """Candidate entries, or None when there are none of any kind (most words)."""
+    return candidates if (candidates[0] or candidates[1] or candidates[2]) else None
 
 
 def _gap_matches(between: str, gap: tuple[str, bool]) -> bool:

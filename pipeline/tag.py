@@ -407,17 +407,17 @@ class Tagger:
         designations: list[tuple[float, _Sentence, str]] = []
         for f in fields:
             for sentence in f.sentences:
-                if sentence.context < TOPIC_THRESHOLD:
-                    if sentence.crowded and sentence.both_named and sentence.context >= CROWDED_PAIR:
-                        # "The US sanctioned firms in China and the UAE for supplying Iranian drone engines to
-                        # Russia": the sanctioning state crowds the sentence, yet it is about the pair
-                        if not sentence.resolved:
-                            sentence.hits, sentence.resolved = _resolve(sentence.matches), True
-                        designations += [(TOPIC_THRESHOLD, sentence, topic.id) for topic in self.combined_topics
-                                         if self._combination(topic, sentence, pair_only=True)]
+                # "The US sanctioned firms in China and the UAE for supplying Iranian drone engines to Russia": the
+                # sanctioning state crowds the sentence, yet a combination that needs both states is about the pair
+                crowded_pair = sentence.crowded and sentence.both_named and sentence.context >= CROWDED_PAIR
+                if sentence.context < TOPIC_THRESHOLD and not crowded_pair:
                     continue
                 if not sentence.resolved:  # overlaps matter for topics only where a topic can be earned
                     sentence.hits, sentence.resolved = _resolve(sentence.matches), True
+                if sentence.context < TOPIC_THRESHOLD:
+                    designations += [(TOPIC_THRESHOLD, sentence, topic.id) for topic in self.combined_topics
+                                     if self._combination(topic, sentence, pair_only=True)]
+                    continue
                 strong, weak = self._sentence_terms(sentence, f)
                 strong_by_paragraph.setdefault((f.name, sentence.paragraph), set()).update(strong)
                 earned.append((sentence, {"strong": strong, "weak": weak}))
