@@ -340,6 +340,12 @@ def load_gazetteer(path: Path | str) -> tuple[EntitySpec, ...]:
     return tuple(entities)
 
 
+# The taxonomy's flat term lists (one list per language), read the same way into the field of the same name.
+TERM_LISTS = ("pair_terms", "relation_cues", "other_states", "pair_references", "weak_relation_cues", "list_markers",
+              "list_tails", "bilateral_cues", "not_relation_cues", "parallel_markers", "sector_words", "negations",
+              "comparison_markers")
+
+
 def load_taxonomy(path: Path | str) -> TaxonomySpec:
     """Load the taxonomy and its lexicons (and the gazetteer it names); every topic id must be present."""
     path = Path(path)
@@ -374,20 +380,8 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         sha256=hashlib.sha256(raw).hexdigest(),
         actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) + leaders[name]
                 for name in ACTOR_STATES},
-        pair_terms=_terms(path, doc.get("pair_terms"), "pair_terms", doc.line),
-        relation_cues=_terms(path, doc.get("relation_cues"), "relation_cues", doc.line),
-        other_states=_terms(path, doc.get("other_states"), "other_states", doc.line),
         topics=tuple(_parse_topic(path, topic_id, node, named) for topic_id, node in topics.items()),
-        pair_references=_terms(path, doc.get("pair_references"), "pair_references", doc.line),
-        weak_relation_cues=_terms(path, doc.get("weak_relation_cues"), "weak_relation_cues", doc.line),
-        list_markers=_terms(path, doc.get("list_markers"), "list_markers", doc.line),
-        list_tails=_terms(path, doc.get("list_tails"), "list_tails", doc.line),
-        bilateral_cues=_terms(path, doc.get("bilateral_cues"), "bilateral_cues", doc.line),
-        not_relation_cues=_terms(path, doc.get("not_relation_cues"), "not_relation_cues", doc.line),
-        parallel_markers=_terms(path, doc.get("parallel_markers"), "parallel_markers", doc.line),
-        sector_words=_terms(path, doc.get("sector_words"), "sector_words", doc.line),
-        negations=_terms(path, doc.get("negations"), "negations", doc.line),
-        comparison_markers=_terms(path, doc.get("comparison_markers"), "comparison_markers", doc.line),
+        **{key: _terms(path, doc.get(key), key, doc.line) for key in TERM_LISTS},
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
