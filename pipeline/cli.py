@@ -223,12 +223,9 @@ def cmd_feed(args, settings) -> int:
 
 
 def cmd_retag(args, settings) -> int:
-    from datetime import datetime, timezone
-
     from .config import load_taxonomy
     from .retag import current_version, pin_version, retag_articles
     from .tag import Tagger
-    from .warehouse import load
 
     engine = _engine(args, settings)
     if args.pin:
@@ -242,10 +239,8 @@ def cmd_retag(args, settings) -> int:
     taxonomy = load_taxonomy(settings.taxonomy_path)
     _progress(f"newsmon retag: taxonomy {taxonomy.version}, days {start or 'all'} to {args.end or 'all'}"
               + (" (dry run)" if args.dry_run else ""))
-    result = retag_articles(engine, Tagger(taxonomy), start, end, dry_run=args.dry_run)
-    if not args.dry_run and not args.keep_current:
-        with engine.begin() as conn:
-            load.record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+    result = retag_articles(engine, Tagger(taxonomy), start, end, dry_run=args.dry_run,
+                            make_current=not args.keep_current)
     print(result.summary())
     if not args.dry_run:
         print(f"trend views read taxonomy version {current_version(engine)}")

@@ -69,9 +69,11 @@ def pin_version(engine: Engine, version: str) -> None:
 
 
 def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, end: date | None = None,
-                   dry_run: bool = False, batch_size: int = BATCH_SIZE, now: datetime | None = None) -> RetagResult:
+                   dry_run: bool = False, batch_size: int = BATCH_SIZE, now: datetime | None = None,
+                   make_current: bool = False) -> RetagResult:
     """Tag every stored article whose day is in [start, end) (all when None) with `tagger`; one transaction per
-    batch. The new tags are compared with those of the current version and, unless `dry_run`, stored."""
+    batch. The new tags are compared with those of the current version and, unless `dry_run`, stored; with
+    `make_current` the new version becomes the one the trend views read."""
     now = now or datetime.now(timezone.utc)
     compared = current_version(engine)
     result = RetagResult(tagger.version, compared, dry_run)
@@ -91,8 +93,12 @@ def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, en
                 load.replace_tags(conn, tagged, now)
             after_id = rows[-1].id
         log.info("retag %s: %d articles so far", tagger.version, result.articles)
-    if not dry_run:
-        refresh_summaries(engine)
+    if dry_run:
+        return result
+    if make_current and compared != tagger.version:
+        pin_version(engine, tagger.version)  # switches the views and refreshes their summaries
+    elif current_version(engine) == tagger.version:
+        refresh_summaries(engine)  # the current version's own tags changed
     return result
 
 

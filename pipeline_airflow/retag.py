@@ -14,7 +14,7 @@ def retag_range(params: dict) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipeline.config import load_taxonomy
-    from pipeline.retag import pin_version, retag_articles
+    from pipeline.retag import retag_articles
     from pipeline.tag import Tagger
     from pipeline.warehouse.db import make_engine, upgrade
 
@@ -32,9 +32,8 @@ def retag_range(params: dict) -> dict:
     engine = make_engine(warehouse_url())
     try:
         upgrade(engine)
-        result = retag_articles(engine, Tagger(taxonomy), start, last + timedelta(days=1), params["dry_run"])
-        if params.get("make_current", True) and not params["dry_run"]:
-            pin_version(engine, taxonomy.version)
+        result = retag_articles(engine, Tagger(taxonomy), start, last + timedelta(days=1), params["dry_run"],
+                                make_current=params.get("make_current", True))
     finally:
         engine.dispose()
     summary = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result

@@ -113,6 +113,8 @@ def test_newsmon_retag_command(loaded, taxonomy, warehouse_url, capsys):
     out = capsys.readouterr().out
     assert f"tagged 3 articles with taxonomy {taxonomy.version}" in out
     assert f"trend views read taxonomy version {taxonomy.version}" in out
+    with loaded.connect() as conn:  # the summary-backed trend views follow the switch at once
+        assert "defence" in set(conn.execute(text("SELECT DISTINCT topic FROM topic_weekly")).scalars())
     assert main(["retag", "--warehouse", warehouse_url, "--pin", "2024.test"]) == 0
     assert current_version(loaded) == "2024.test"
     assert main(["retag", "--warehouse", warehouse_url, "--pin", "nope"]) == 2
