@@ -182,6 +182,9 @@ class Pipeline:
                 counts, additions = load.load_feed_batch(conn, batch, run_id, index, now)
             for addition in additions:
                 index.add(*addition)
+                # loads are serialized, so what this batch committed is all there is up to its highest id: the next
+                # batch's catch-up need not read it back from the warehouse
+                index.high_water = max(index.high_water, addition[0])
         return FeedReport(feed.name, batch.feed_status, batch.feed_reason, len(batch.items), counts.articles_new,
                           counts.articles_updated, counts.items_failed, counts.articles_relevant)
 
