@@ -101,7 +101,7 @@ def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, pe
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     limits = FetchLimits(deadline=30.0, retries=0, per_host_concurrency=per_host, workers=workers,
-                         allow_private_hosts=True)
+                         private_allowlist=("127.0.0.0/8",))
     clock = StageClock()
     with news_site(items, latency) as bases, warehouse(kind) as url:
         engine = make_engine(url)

@@ -29,8 +29,10 @@ PARAMS = {
     "feeds_base_url": Param("", type="string", description="replaces {{BASE}} in the feed list (the sample site)"),
     "taxonomy_path": Param("", type="string",
                            description="taxonomy (YAML); empty: Variable newsmon_taxonomy_path, else config/taxonomy.yaml"),
-    "allow_private_hosts": Param(False, type="boolean",
-                                 description="allow feeds on private or loopback addresses (the sample site only)"),
+    "private_hosts": Param("", type="string",
+                           description="non-public networks this run may fetch from (e.g. 127.0.0.1/32 for the "
+                                       "sample site); only within the deployment's NEWSMON_PRIVATE_ALLOWLIST, "
+                                       "empty: the deployment's list"),
 }
 
 

@@ -65,8 +65,14 @@ def cmd_run(args, settings) -> int:
     if last < first:
         raise UsageError("--to is before --from")
     interval = (day_interval(first)[0], day_interval(last)[1])
-    if args.allow_private_hosts:
-        settings = settings.with_limits(allow_private_hosts=True)
+    if args.private_allowlist is not None:
+        from .netguard import parse_private_allowlist
+
+        try:
+            allowlist = parse_private_allowlist(args.private_allowlist, "--private-allowlist")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        settings = settings.with_limits(private_allowlist=allowlist)
     feeds = load_feeds(Path(args.feeds) if args.feeds else settings.feeds_path)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     engine = _engine(args, settings)
@@ -298,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="end", help="last day of a range")
     run.add_argument("--feeds", help="feed list (default config/feeds.yaml)")
     run.add_argument("--force", action="store_true", help="also fetch feeds slowed down after repeated failures")
-    run.add_argument("--allow-private-hosts", action="store_true",
-                     help="allow loopback/private addresses (testing against a local server only)")
+    run.add_argument("--private-allowlist", metavar="NETWORKS",
+                     help="non-public networks this run may fetch from, e.g. 127.0.0.1/32 (a local test server "
+                          "only; replaces NEWSMON_PRIVATE_ALLOWLIST; link-local and metadata addresses never)")
     run.set_defaults(func=cmd_run)
     replay = with_warehouse(sub.add_parser(
         "replay", help="rebuild past days from the stored raw pages: re-extract, re-clean, re-tag, reload"))

@@ -13,6 +13,7 @@ from .trends import format_table, run_query
 from .warehouse.db import make_engine
 
 DEMO_FEEDS = SITE_DIR / "feeds.yaml"
+LOOPBACK = ("127.0.0.1/32",)  # the sample site, and nothing else non-public
 DEMO_PORT = 8765  # fixed, so that a second demo run sees the same article URLs and adds nothing
 
 
@@ -24,7 +25,7 @@ class DemoResult:
 
 def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = DEMO_PORT) -> DemoResult:
     """Serve the sample site on loopback, run the pipeline once into `warehouse_url`, summarise the trends."""
-    settings = settings.with_limits(allow_private_hosts=True, per_host_concurrency=4, deadline=10.0, retries=1,
+    settings = settings.with_limits(private_allowlist=LOOPBACK, per_host_concurrency=4, deadline=10.0, retries=1,
                                     backoff=0.1)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     rules = load_cleaning(settings.cleaning_path)

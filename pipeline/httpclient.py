@@ -179,7 +179,7 @@ def build_client(limits: FetchLimits) -> httpx.Client:
         ssl_context=httpx.create_ssl_context(),
         max_connections=max(10, limits.workers * 2),
         max_keepalive_connections=limits.workers,
-        network_backend=GuardedBackend(limits.allow_private_hosts, limits.private_allowlist),
+        network_backend=GuardedBackend(limits.private_allowlist),
     )
     timeout = httpx.Timeout(limits.deadline, connect=min(limits.connect_timeout, limits.deadline))
     headers = {"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate, br"}

@@ -35,14 +35,90 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 is judged by its IPv4 part)."""
+# Ranges that are never dialled, whatever a deployment allows: link-local (cloud metadata services live there),
+# the unspecified and broadcast addresses, multicast, and the metadata addresses outside link-local.
+NEVER_ALLOWED = tuple(ipaddress.ip_network(net) for net in (
+    "0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
+    "100.100.100.200/32",  # Alibaba Cloud metadata
+    "::/128", "fe80::/10", "ff00::/8",
+    "fd00:ec2::254/128",  # AWS metadata over IPv6
+))
+
+# Not routable on the public internet although Python's `is_global` says otherwise: the IANA special-purpose
+# registries (IPv4 and IPv6) with "globally reachable = False", deprecated site-local IPv6, and prefixes whose
+# traffic ends at a translator or a local segment.
+NON_PUBLIC = tuple(ipaddress.ip_network(net) for net in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
+    "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+    "::/96",  # IPv4-compatible (deprecated) and the unspecified address
+    "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20",
+    "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
+))
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo client, NAT64), if any."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _addresses(address: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The address itself and any IPv4 address embedded in it: each is judged."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        embedded = _embedded_ipv4(ip)
         if embedded is not None:
-            ip = embedded
-    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+            return [ip, embedded]
+    return [ip]
+
+
+def is_never_allowed(address: str) -> bool:
+    """True for link-local, metadata, unspecified, broadcast and multicast addresses (in any embedding)."""
+    return any(ip in net for ip in _addresses(address) for net in NEVER_ALLOWED if ip.version == net.version)
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address; an IPv6 address that carries an IPv4 one (mapped, 6to4,
+    Teredo, NAT64) is judged by that IPv4 address."""
+    ip = _addresses(address)[-1]
+    if not ip.is_global or ip.is_multicast or ip.is_reserved:
+        return False
+    return not any(ip in net for net in NON_PUBLIC if ip.version == net.version)
+
+
+def parse_private_allowlist(text: str, source: str = "NEWSMON_PRIVATE_ALLOWLIST") -> tuple[str, ...]:
+    """Parse 'ADDRESS[/PREFIX], …' into normalized network strings; refuse never-allowed ranges by name."""
+    networks = []
+    for entry in text.replace(",", " ").split():
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{source}: {entry[:100]!r} is not an IP address or network "
+                             "(write e.g. 127.0.0.1/32 or 10.2.0.0/16; host names are not accepted)") from None
+        for forbidden in NEVER_ALLOWED:
+            if network.version == forbidden.version and network.overlaps(forbidden):
+                raise ValueError(f"{source}: {network} overlaps {forbidden}, which can never be allowed "
+                                 "(link-local, metadata, unspecified or multicast addresses)")
+        networks.append(str(network))
+    return tuple(dict.fromkeys(networks))
+
+
+def narrow_private_allowlist(allowed: tuple[str, ...], requested: str, source: str) -> tuple[str, ...]:
+    """Networks `requested` by a run, each of which must lie inside the deployment's `allowed` list."""
+    wanted = parse_private_allowlist(requested, source)
+    deployment = [ipaddress.ip_network(net) for net in allowed]
+    for net in map(ipaddress.ip_network, wanted):
+        if not any(net.version == d.version and net.subnet_of(d) for d in deployment):
+            raise ValueError(f"{source}: {net} is not inside the deployment's NEWSMON_PRIVATE_ALLOWLIST "
+                             f"({', '.join(allowed) or 'empty'}); a run can only narrow what the deployment allows")
+    return wanted
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -81,12 +157,17 @@ class DeadlineStream(httpcore.NetworkStream):
 class GuardedBackend(httpcore.SyncBackend):
     """Resolves the host itself, refuses internal addresses, and dials the checked address directly."""
 
-    def __init__(self, allow_private_hosts: bool = False, allowlist: tuple[str, ...] = ()):
-        self.allow_private_hosts = allow_private_hosts
-        self.allowlist = frozenset(allowlist)
+    def __init__(self, private_allowlist: tuple[str, ...] = ()):
+        self.private_networks = tuple(ipaddress.ip_network(net) for net in private_allowlist)
 
     def allowed(self, address: str) -> bool:
-        return self.allow_private_hosts or address in self.allowlist or is_public_address(address)
+        """Public addresses, and non-public ones inside the allowlist; never link-local or metadata ones."""
+        if is_never_allowed(address):
+            return False
+        if is_public_address(address):
+            return True
+        ip = _addresses(address)[-1]
+        return any(ip.version == net.version and ip in net for net in self.private_networks)
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         timeout = DeadlineStream._budget(timeout, httpcore.ConnectTimeout)

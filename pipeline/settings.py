@@ -29,8 +29,9 @@ class FetchLimits:
     per_host_delay: float = 0.0  # minimum seconds between two requests to one host
     workers: int = 8
     user_agent: str = DEFAULT_USER_AGENT
-    allow_private_hosts: bool = False
-    private_allowlist: tuple[str, ...] = ()  # addresses allowed even so (tests opt in to their own server)
+    # non-public networks that may be dialled (NEWSMON_PRIVATE_ALLOWLIST); empty in production. Link-local and
+    # metadata addresses are never allowed (pipeline.netguard.NEVER_ALLOWED).
+    private_allowlist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,16 @@ def _env_int(env, name: str, default: int) -> int:
     return int(value)
 
 
-def _env_bool(env, name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name}={raw!r} is not a boolean; use true or false")
+def _env_allowlist(env) -> tuple[str, ...]:
+    from .netguard import parse_private_allowlist
+
+    if env.get("NEWSMON_ALLOW_PRIVATE_HOSTS") not in (None, ""):
+        raise SettingsError("NEWSMON_ALLOW_PRIVATE_HOSTS is no longer read: name the non-public networks that may be "
+                            "fetched in NEWSMON_PRIVATE_ALLOWLIST instead (e.g. 127.0.0.1/32)")
+    try:
+        return parse_private_allowlist(env.get("NEWSMON_PRIVATE_ALLOWLIST") or "")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def load_settings(env=None) -> Settings:
@@ -98,7 +99,7 @@ def load_settings(env=None) -> Settings:
         per_host_delay=_env_float(env, "NEWSMON_PER_HOST_DELAY", defaults.per_host_delay),
         workers=max(1, _env_int(env, "NEWSMON_WORKERS", defaults.workers)),
         user_agent=env.get("NEWSMON_USER_AGENT") or defaults.user_agent,
-        allow_private_hosts=_env_bool(env, "NEWSMON_ALLOW_PRIVATE_HOSTS", False),
+        private_allowlist=_env_allowlist(env),
     )
     return Settings(
         warehouse_url=env.get("NEWSMON_WAREHOUSE_URL") or default_warehouse_url(data_dir),

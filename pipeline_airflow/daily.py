@@ -34,9 +34,12 @@ def run_config(params: dict) -> RunConfig:
 
     from pipeline.settings import load_settings
 
+    from pipeline.netguard import narrow_private_allowlist
+
     settings = load_settings()
-    if params.get("allow_private_hosts"):
-        settings = settings.with_limits(allow_private_hosts=True)
+    if params.get("private_hosts"):  # anyone who may trigger the DAG sets params: they only narrow the deployment's
+        settings = settings.with_limits(private_allowlist=narrow_private_allowlist(
+            settings.limits.private_allowlist, params["private_hosts"], "param private_hosts"))
     feeds = params.get("feeds_path") or Variable.get("newsmon_feeds_path", default=None) or settings.feeds_path
     taxonomy = params.get("taxonomy_path") or Variable.get("newsmon_taxonomy_path", default=None) \
         or settings.taxonomy_path

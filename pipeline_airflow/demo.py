@@ -29,6 +29,7 @@ def airflow_environment(data_dir: Path) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32",  # this process is the deployment: the sample site only
     }
 
 
@@ -69,7 +70,7 @@ def serve_sample_site(port: int) -> int:
 
     with SampleSite(port=port) as site:
         conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "allow_private_hosts": True}
+                "private_hosts": "127.0.0.1/32"}
         print(f"sample news site on {site.base_url}; trigger news_daily with this configuration JSON:")
         print(json.dumps(conf, indent=2), flush=True)
         try:
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     with SampleSite(port=args.port) as site:
         print(f"sample news site serving on {site.base_url}; running news_daily with dag.test()", file=sys.stderr)
         dag_run = dag.test(run_conf={"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                                     "allow_private_hosts": True, "mode": "live"})
+                                     "private_hosts": "127.0.0.1/32", "mode": "live"})
     if dag_run.state != "success":
         print(f"news_daily ended {dag_run.state}; see the task logs in {os.environ['AIRFLOW_HOME']}/logs",
               file=sys.stderr)

@@ -37,6 +37,7 @@ def _configure() -> Path:
         "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__API_AUTH__JWT_SECRET": "newsmon-test-jwt-secret-" + "0123456789abcdef" * 4,
+        "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32",  # the test deployment: its loopback servers only
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer,admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
     })

@@ -91,7 +91,7 @@ def limits():
     """Fast limits for tests; loopback allowed explicitly because the test server lives there."""
     return FetchLimits(deadline=3.0, connect_timeout=1.0, max_bytes=256 * 1024, max_redirects=3, retries=1,
                        backoff=0.01, max_retry_after=0.2, per_host_concurrency=4, workers=4,
-                       allow_private_hosts=True)
+                       private_allowlist=("127.0.0.1/32",))
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def demo_warehouse(request, tmp_path_factory):
     from pipeline.warehouse.db import make_engine
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
-    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, workers=4, allow_private_hosts=True)
+    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, workers=4, private_allowlist=("127.0.0.1/32",))
     with fresh_warehouse(request.param, tmp_path_factory.mktemp("demo")) as url:
         engine = make_engine(url)
         with SampleSite() as site, Fetcher(limits) as fetcher:

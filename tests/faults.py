@@ -43,6 +43,14 @@ def redirect(location: str, code: int = 302):
     return handler
 
 
+def redirect_to_host(host: str, path: str = "/fault/good.rss"):
+    """A redirect to this server's port on another host name or address (e.g. 127.0.0.2, [::1])."""
+    def handler(h):
+        port = h.server.base_url.rsplit(":", 1)[1]
+        h.send_body(302, b"", "text/plain", {"Location": f"http://{host}:{port}{path}"})
+    return handler
+
+
 def slow_drip(h):
     """Headers at once, then one byte every half second: every read succeeds, the whole never ends in time."""
     h.send_response(200)
@@ -122,6 +130,9 @@ def fault_routes() -> dict:
         "/fault/moved": redirect("/fault/good.rss", 301),
         "/fault/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
         "/fault/to-private": redirect("http://10.11.12.13/feed.xml"),
+        "/fault/to-loopback-2": redirect_to_host("127.0.0.2"),
+        "/fault/to-ipv6-loopback": redirect_to_host("[::1]"),
+        "/fault/to-decimal-loopback": redirect_to_host("2130706433"),
         "/fault/to-file": redirect("file:///etc/passwd"),
         "/fault/oversized": oversized,
         "/fault/gzip-bomb": gzip_bomb,

@@ -8,7 +8,7 @@ from pipeline.runner import Pipeline, RunOptions, RunReport
 from pipeline.sample_site import SITE_DIR, SampleSite
 from pipeline.settings import FetchLimits
 
-LIMITS = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, allow_private_hosts=True)
+LIMITS = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, private_allowlist=("127.0.0.1/32",))
 
 
 def fill_from_sample_site(engine, taxonomy, tagger, rules) -> RunReport:

@@ -56,7 +56,7 @@ def test_news_daily_live_then_again_then_a_past_day(dags, warehouse):
     dag = dags["news_daily"]
     with SampleSite() as site:
         conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "allow_private_hosts": True}
+                "private_hosts": "127.0.0.1/32"}
         first = dag.test(run_conf=conf, logical_date=None)  # a manual run without a date: no data interval
         assert first.state == "success", states(first)
         assert states(first) == {"plan": {"success"}, "process_feed": {"success"}, "finish": {"success"}}
@@ -104,7 +104,7 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
     taxonomy_file = PROJECT_ROOT / "config" / "taxonomy.yaml"
     with SampleSite() as site:
         conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "allow_private_hosts": True}
+                "private_hosts": "127.0.0.1/32"}
         assert dags["news_daily"].test(run_conf=conf).state == "success"
     old = load_taxonomy(taxonomy_file).version
     revised = yaml.safe_load(taxonomy_file.read_text(encoding="utf-8"))

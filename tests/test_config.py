@@ -89,8 +89,8 @@ def test_bad_cleaning_pattern_is_named(tmp_path):
 def test_settings_fail_fast_naming_the_variable():
     with pytest.raises(SettingsError, match="NEWSMON_FETCH_DEADLINE='soon' is not a number"):
         load_settings({"NEWSMON_FETCH_DEADLINE": "soon"})
-    with pytest.raises(SettingsError, match="NEWSMON_ALLOW_PRIVATE_HOSTS='maybe'"):
-        load_settings({"NEWSMON_ALLOW_PRIVATE_HOSTS": "maybe"})
+    with pytest.raises(SettingsError, match="NEWSMON_PRIVATE_ALLOWLIST: 'maybe' is not an IP address"):
+        load_settings({"NEWSMON_PRIVATE_ALLOWLIST": "maybe"})
     settings = load_settings({"NEWSMON_WAREHOUSE_URL": "sqlite:///x.db", "NEWSMON_MAX_BYTES": "1000"})
     assert settings.warehouse_url == "sqlite:///x.db" and settings.limits.max_bytes == 1000
-    assert settings.limits.allow_private_hosts is False  # production default
+    assert settings.limits.private_allowlist == ()  # production default: nothing non-public

@@ -85,8 +85,8 @@ def test_news_daily_maps_one_task_per_feed_in_a_pool(dagbag):
     finish = dag.get_task("finish")
     assert finish.trigger_rule == "none_failed" and WAREHOUSE in finish.outlets
     assert dag.max_active_runs == 1 and not dag.catchup
-    assert set(dag.params) == {"mode", "feeds_path", "feeds_base_url", "taxonomy_path", "allow_private_hosts"}
-    assert dag.params["mode"] == "auto" and dag.params["allow_private_hosts"] is False
+    assert set(dag.params) == {"mode", "feeds_path", "feeds_base_url", "taxonomy_path", "private_hosts"}
+    assert dag.params["mode"] == "auto" and dag.params["private_hosts"] == ""
 
 
 def test_news_trends_follows_the_warehouse_asset(dagbag):

@@ -106,7 +106,7 @@ def test_permanent_redirect_is_reported(site, fetcher):
 
 
 def test_loopback_is_refused_unless_allowed(site, limits):
-    production = dataclasses.replace(limits, allow_private_hosts=False)
+    production = dataclasses.replace(limits, private_allowlist=())
     with Fetcher(production) as client:
         result = client.fetch(site.url("/fault/good.rss"))
     assert result.status == "refused" and "non-public address" in result.reason
@@ -115,7 +115,7 @@ def test_loopback_is_refused_unless_allowed(site, limits):
 
 @pytest.mark.parametrize("path", ["/fault/to-metadata", "/fault/to-private"])
 def test_redirect_hop_to_an_internal_address_is_refused(site, limits, path):
-    only_own_server = dataclasses.replace(limits, allow_private_hosts=False, private_allowlist=("127.0.0.1",))
+    only_own_server = dataclasses.replace(limits, private_allowlist=("127.0.0.1",))
     with Fetcher(only_own_server) as client:
         result = client.fetch(site.url(path))
     assert result.status == "refused"
@@ -130,7 +130,7 @@ def test_redirect_hop_to_an_internal_address_is_refused(site, limits, path):
     "http://localhost:{port}/fault/good.rss",
 ])
 def test_other_spellings_of_loopback_are_refused(site, limits, url):
-    production = dataclasses.replace(limits, allow_private_hosts=False)
+    production = dataclasses.replace(limits, private_allowlist=())
     port = site.base_url.rsplit(":", 1)[1]
     with Fetcher(production) as client:
         result = client.fetch(url.format(port=port))

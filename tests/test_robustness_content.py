@@ -142,7 +142,7 @@ def hostile(request, tmp_path_factory):
     routes["/robots.txt"] = lambda h: h.send_body(200, b"User-agent: *\nAllow: /\n", "text/plain")
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
-    limits = FetchLimits(deadline=5.0, retries=0, workers=4, per_host_concurrency=4, allow_private_hosts=True)
+    limits = FetchLimits(deadline=5.0, retries=0, workers=4, per_host_concurrency=4, private_allowlist=("127.0.0.1/32",))
     source = FeedSource(name="hostile", url="", site=None, language="en", country="GB", perspective="western")
     with fresh_warehouse(request.param, tmp_path_factory.mktemp("hostile")) as url, SampleSite(routes=routes) as site:
         engine = make_engine(url)

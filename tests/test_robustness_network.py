@@ -79,7 +79,7 @@ def site(server):
 @pytest.fixture
 def production(limits):
     """Production safety (no private hosts) except our own server's exact address, opted in explicitly."""
-    return dataclasses.replace(limits, allow_private_hosts=False, private_allowlist=("127.0.0.1",), retries=0)
+    return dataclasses.replace(limits, private_allowlist=("127.0.0.1",), retries=0)
 
 
 def fetch(limits, url, **changes):
@@ -104,7 +104,7 @@ def test_dns_rebinding_has_no_window(site, limits, dial_log, monkeypatch):
         address = PUBLIC_LOOKING if len(lookups) == 1 else "127.0.0.1"
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
-    strict = dataclasses.replace(limits, allow_private_hosts=False, retries=1)
+    strict = dataclasses.replace(limits, private_allowlist=(), retries=1)
     result = fetch(strict, f"http://rebind.test:{port}/fault/good.rss")
     assert len(lookups) == 2  # one lookup per connection attempt, none between check and connect
     assert dial_log == [PUBLIC_LOOKING]  # what was checked was dialled; 127.0.0.1 never was

@@ -38,7 +38,7 @@ def decide(server, limits, handler, path="/private/page.html"):
 
 @pytest.fixture
 def robots_limits(limits):
-    return dataclasses.replace(limits, retries=0, deadline=1.0, allow_private_hosts=False,
+    return dataclasses.replace(limits, retries=0, deadline=1.0,
                                private_allowlist=("127.0.0.1",))
 
 

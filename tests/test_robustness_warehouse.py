@@ -167,7 +167,7 @@ LOADER = textwrap.dedent("""
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     source = FeedSource(name="forward", url=feed_url, site=None, language="en", country="GB", perspective="western")
-    limits = FetchLimits(deadline=5.0, retries=0, workers=2, allow_private_hosts=True)
+    limits = FetchLimits(deadline=5.0, retries=0, workers=2, private_allowlist=("127.0.0.1/32",))
     with Fetcher(limits) as fetcher:
         Pipeline(make_engine(url), Tagger(taxonomy), taxonomy, rules, fetcher).run([source])
 """)
@@ -246,7 +246,7 @@ RUNNER = textwrap.dedent("""
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     feeds = [FeedSource(name=u.rsplit("/", 1)[1].removesuffix(".rss"), url=u, site=None, language="en", country="GB",
                         perspective="western") for u in feed_urls]
-    limits = FetchLimits(deadline=5.0, retries=0, workers=1, allow_private_hosts=True)
+    limits = FetchLimits(deadline=5.0, retries=0, workers=1, private_allowlist=("127.0.0.1/32",))
     with Fetcher(limits) as fetcher:
         report = Pipeline(make_engine(url), Tagger(taxonomy), taxonomy, rules, fetcher).run(
             feeds, RunOptions(triggered_by=name))

@@ -93,8 +93,7 @@ FAULT_FEEDS = {
 
 
 def test_each_feed_fault_is_recorded_and_the_rest_loads(engine, taxonomy, tagger, rules, limits, site):
-    limits = dataclasses.replace(limits, deadline=1.5, retries=0, private_allowlist=("127.0.0.1",),
-                                 allow_private_hosts=False)
+    limits = dataclasses.replace(limits, deadline=1.5, retries=0, private_allowlist=("127.0.0.1",))
     feeds = [feed(name, site.url(path)) for name, (path, _) in FAULT_FEEDS.items()]
     feeds.append(feed("good", site.url("/feeds/world.rss")))
     report = run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
