@@ -24,9 +24,9 @@ from pathlib import Path
 
 from pipeline.config import load_taxonomy
 from pipeline.evaluate import read_devset
-from pipeline.lexicon import russian_lemmas
+from pipeline.tagging.lexicon import russian_lemmas
 from pipeline.settings import PROJECT_ROOT
-from pipeline.tag import Tagger
+from pipeline.tagging import Tagger
 
 WORDS = 800
 TARGET = 200  # articles per second, the floor

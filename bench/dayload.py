@@ -22,11 +22,11 @@ def day_batches(shape, articles: int):
     from pipeline.httpclient import FetchResult
     from pipeline.models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
     from pipeline.settings import PROJECT_ROOT
-    from pipeline.tag import Tagger
+    from pipeline.tagging import load_tagger
     from pipeline.textutil import content_fingerprint
     from pipeline.urls import url_hash
 
-    tagger = Tagger(load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml"))
+    tagger = load_tagger(load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml"))
     day = shape.end + timedelta(days=1)
     now = datetime(day.year, day.month, day.day, 6, tzinfo=timezone.utc)
     rng = random.Random(6)

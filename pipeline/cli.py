@@ -12,11 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 from .config import ConfigError
 from .settings import SettingsError, load_settings
+from .tagging.model import ModelError
 from .trends import QueryError
 from .warehouse.db import WarehouseError
 
 log = logging.getLogger("newsmon")
-USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, OSError)
+USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, OSError, ModelError)
 
 
 class UsageError(ValueError):
@@ -56,7 +57,7 @@ def cmd_run(args, settings) -> int:
     from .demo import trend_summary
     from .httpclient import Fetcher
     from .runner import Pipeline, RunOptions, day_interval
-    from .tag import Tagger
+    from .tagging import load_tagger
 
     if args.date and (args.start or args.end):
         raise UsageError("give either --date or --from/--to, not both")
@@ -77,7 +78,7 @@ def cmd_run(args, settings) -> int:
     taxonomy = load_taxonomy(settings.taxonomy_path)
     engine = _engine(args, settings)
     with Fetcher(settings.limits) as fetcher:
-        pipeline = Pipeline(engine, Tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress)
+        pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress)
         report = pipeline.run(feeds, RunOptions(mode="live", interval=interval, triggered_by="newsmon run",
                                                 respect_backoff=not args.force))
     print(trend_summary(engine, report))
@@ -137,9 +138,29 @@ def cmd_query(args, settings) -> int:
     return 0
 
 
+_SURROGATES = __import__("re").compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value):
+    """Lone surrogates (valid JSON escapes, invalid text) become U+FFFD, in every string of a parsed line."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
 def _jsonl(stream):
-    """Yield (line number, object or error message) for each non-empty line."""
-    for number, line in enumerate(stream, 1):
+    """Yield (line number, object or None, error message or None) for each non-empty line of a binary stream.
+    A line that is not UTF-8 or not a JSON object is an error for that line only."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            yield number, None, f"line {number}: not UTF-8 (byte {exc.start + 1}: {exc.reason})"
+            continue
         if not line.strip():
             continue
         try:
@@ -147,34 +168,76 @@ def _jsonl(stream):
         except json.JSONDecodeError as exc:
             yield number, None, f"line {number}: invalid JSON ({exc.msg})"
             continue
+        except RecursionError:
+            yield number, None, f"line {number}: JSON nested too deeply"
+            continue
         if not isinstance(obj, dict):
             yield number, None, f"line {number}: expected a JSON object"
             continue
-        yield number, obj, None
+        yield number, _without_surrogates(obj), None
 
 
 def _map_jsonl(command: str, required: str, handle) -> int:
-    """Read JSON Lines on stdin, write one line per input: `handle(obj)`'s JSON, or {"id", "error"} for a bad line."""
+    """Read JSON Lines on stdin, write one line per input: `handle(obj)`'s JSON, or {"id", "error"} for a line that
+    cannot be read or processed; the stream always goes on. Input and output are UTF-8 whatever the locale."""
+    sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     failures = 0
-    for number, obj, error in _jsonl(sys.stdin):
+    for number, obj, error in _jsonl(sys.stdin.buffer):
         if error is None and not isinstance(obj.get(required), str):
             error = f"line {number}: needs a \"{required}\" string"
-        if error:
-            failures += 1
-            print(json.dumps({"id": obj.get("id") if obj else None, "error": error}), flush=True)
-            print(f"newsmon {command}: {error}", file=sys.stderr)
-            continue
-        print(handle(obj), flush=True)
+        if error is None:
+            try:
+                print(handle(obj), flush=True)
+                continue
+            except Exception as exc:  # one article's failure must not end the stream
+                log.exception("line %s failed", number)
+                error = f"line {number}: {type(exc).__name__}: {str(exc)[:100]}"
+        failures += 1
+        item_id = obj.get("id") if obj else None
+        print(json.dumps({"id": item_id if isinstance(item_id, (str, int)) else None, "error": error},
+                         ensure_ascii=False), flush=True)
+        print(f"newsmon {command}: {error}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def cmd_tag(args, settings) -> int:
+def _tagger(args, settings, taxonomy_path=None):
+    """The taxonomy's tagger: its trained model (--model, else beside the taxonomy), or the rules alone."""
     from .config import load_taxonomy
-    from .tag import Tagger
+    from .tagging import Tagger, load_tagger
 
-    tagger = Tagger(load_taxonomy(settings.taxonomy_path))
+    spec = load_taxonomy(Path(taxonomy_path) if taxonomy_path else settings.taxonomy_path)
+    if getattr(args, "rules_only", False):
+        return Tagger(spec)
+    return load_tagger(spec, getattr(args, "model", None))
+
+
+def cmd_tag(args, settings) -> int:
+    tagger = _tagger(args, settings)
     return _map_jsonl("tag", "text", lambda obj: json.dumps(
-        tagger.tag(obj.get("title") or "", obj["text"]).as_dict(obj.get("id")), ensure_ascii=False))
+        tagger.tag(obj.get("title") or "", obj["text"]).as_dict(obj.get("id"), explain=args.explain),
+        ensure_ascii=False))
+
+
+def cmd_train(args, settings) -> int:
+    from .config import load_taxonomy
+    from .settings import PROJECT_ROOT
+    from .tagging import default_model_path
+    from .tagging.training import train_model, training_sets
+
+    spec = load_taxonomy(Path(args.taxonomy) if args.taxonomy else settings.taxonomy_path)
+    corpus = Path(args.corpus) if args.corpus else PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
+    devset = Path(args.devset) if args.devset else PROJECT_ROOT / "eval" / "devset"
+    train, tune = training_sets(corpus, devset)
+    if not train:
+        raise UsageError(f"no labelled articles to train on in {corpus} (split train) or {devset}")
+    _progress(f"newsmon train: {len(train)} training articles, {len(tune)} tuning articles, "
+              f"taxonomy {spec.version}")
+    model = train_model(spec, train, tune, seed=args.seed, progress=_progress)
+    out = Path(args.out) if args.out else default_model_path(spec)
+    model.save(out)
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB, {len(model.vocabulary)} features, "
+          f"threshold {model.header['threshold']:.3f}) for taxonomy {spec.version}")
+    return 0
 
 
 def cmd_extract(args, settings) -> int:
@@ -231,7 +294,7 @@ def cmd_feed(args, settings) -> int:
 def cmd_retag(args, settings) -> int:
     from .config import load_taxonomy
     from .retag import current_version, pin_version, retag_articles
-    from .tag import Tagger
+    from .tagging import load_tagger
 
     engine = _engine(args, settings)
     if args.pin:
@@ -245,7 +308,7 @@ def cmd_retag(args, settings) -> int:
     taxonomy = load_taxonomy(settings.taxonomy_path)
     _progress(f"newsmon retag: taxonomy {taxonomy.version}, days {start or 'all'} to {args.end or 'all'}"
               + (" (dry run)" if args.dry_run else ""))
-    result = retag_articles(engine, Tagger(taxonomy), start, end, dry_run=args.dry_run,
+    result = retag_articles(engine, load_tagger(taxonomy), start, end, dry_run=args.dry_run,
                             make_current=not args.keep_current)
     print(result.summary())
     if not args.dry_run:
@@ -254,15 +317,16 @@ def cmd_retag(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from .config import load_cleaning, load_taxonomy
+    from .config import load_cleaning
     from .evaluate import evaluate, format_report, read_devset, read_labelled, read_manifest
     from .sample_site import SITE_DIR
     from .settings import PROJECT_ROOT
-    from .tag import Tagger
 
-    tagger = Tagger(load_taxonomy(Path(args.taxonomy) if args.taxonomy else settings.taxonomy_path))
+    tagger = _tagger(args, settings, args.taxonomy)
     named = []
-    for name in args.paths or ([] if args.site else [str(PROJECT_ROOT / "eval" / "devset")]):
+    corpus = PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
+    defaults = [str(PROJECT_ROOT / "eval" / "devset")] + ([str(corpus)] if corpus.exists() else [])
+    for name in args.paths or ([] if args.site else defaults):
         path = Path(name)
         if path.is_dir() and (path / "manifest.yaml").exists():
             named.append((str(path), read_manifest(path, load_cleaning(settings.cleaning_path))))
@@ -274,14 +338,16 @@ def cmd_eval(args, settings) -> int:
         named.append(("sample site manifest", read_manifest(SITE_DIR, load_cleaning(settings.cleaning_path))))
     summaries = {}
     for name, articles in named:
-        articles = [a for a in articles if (not args.lang or a.lang == args.lang)
-                    and (not args.split or a.split == args.split)]
+        split = args.split or ("dev" if Path(name) == corpus else None)  # the corpus's test split only on request
+        articles = [a for a in articles if (not args.lang or a.lang == args.lang) and (not split or a.split == split)]
+        label = f"{name} (split {split})" if split else name
         report = evaluate(tagger, articles)
-        summaries[name] = report.summary()
+        summaries[label] = report.summary()
         if not args.json:
-            print(format_report(report, name, show_errors=not args.quiet) + "\n")
+            print(format_report(report, label, show_errors=not args.quiet) + "\n")
     if args.json:
-        print(json.dumps({"taxonomy_version": tagger.version, "sets": summaries}, ensure_ascii=False, indent=2))
+        print(json.dumps({"taxonomy_version": tagger.version, "model": bool(tagger.model), "sets": summaries},
+                         ensure_ascii=False, indent=2))
     return 0
 
 
@@ -322,8 +388,24 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--param", action="append", metavar="NAME=VALUE", help="a query parameter (repeatable)")
     query.add_argument("--format", choices=["table", "csv"], default="table")
     query.set_defaults(func=cmd_query)
-    tag = sub.add_parser("tag", help="tag JSON Lines articles from stdin: {id, title, text, lang?, url?}")
+    def with_model(p):
+        p.add_argument("--model", metavar="PATH", help="the trained topic model (default: $NEWSMON_TAGGER_MODEL, "
+                       "else tagger-model.npz beside the taxonomy file)")
+        p.add_argument("--rules-only", action="store_true", help="decide topics by the rules alone, without the model")
+        return p
+
+    tag = with_model(sub.add_parser("tag", help="tag JSON Lines articles from stdin: {id, title, text, lang?, url?}"))
+    tag.add_argument("--explain", action="store_true",
+                     help="add each decision's trace: the relevance rule, and each topic's strongest features")
     tag.set_defaults(func=cmd_tag)
+    train = sub.add_parser("train", help="rebuild the topic model from the labelled corpus and the taxonomy file")
+    train.add_argument("--corpus", help="labelled real-news corpus (default eval/corpus/corpus.jsonl; its train "
+                       "split trains, its dev split sets the threshold, its test split is never read)")
+    train.add_argument("--devset", help="synthetic labelled articles added to training (default eval/devset)")
+    train.add_argument("--taxonomy", help="taxonomy file (default: the one in use)")
+    train.add_argument("--out", help="where to write the model (default: beside the taxonomy file)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same file)")
+    train.set_defaults(func=cmd_train)
     extract = sub.add_parser("extract", help="extract JSON Lines pages from stdin: {id, url, html}")
     extract.set_defaults(func=cmd_extract)
     feed = sub.add_parser("feed", help="parse saved feed files as the fetcher does; print entries as JSON Lines")
@@ -341,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="store the new version's tags but leave the trend views on the current version")
     retag.add_argument("--pin", metavar="VERSION", help="only make a stored version the one the trend views read")
     retag.set_defaults(func=cmd_retag)
-    evaluation = sub.add_parser("eval", help="score the tagger on labelled articles (dev set and sample site)")
+    evaluation = with_model(sub.add_parser("eval", help="score the tagger on labelled articles (dev set and sample site)"))
     evaluation.add_argument("paths", nargs="*", help="JSON Lines files or folders of labelled articles, or a folder "
                             "with a manifest.yaml (default: eval/devset and the sample site)")
     evaluation.add_argument("--site", action="store_true", help="also score the bundled sample site's manifest")

@@ -215,6 +215,7 @@ class TaxonomySpec:
     entities: tuple[EntitySpec, ...] = ()
     gazetteer_path: str | None = None
     places: dict[str, tuple[str, ...]] | None = None  # russia, iran: regions, cities, ports, sites standing for them
+    source_path: str | None = None  # the taxonomy file (its trained model lives beside it)
 
 
 def _terms(path, node, key: str, line) -> tuple[str, ...]:
@@ -346,6 +347,29 @@ TERM_LISTS = ("pair_terms", "relation_cues", "other_states", "pair_references", 
               "comparison_markers")
 
 
+TAXONOMY_KEYS = {"version", "gazetteer", "actors", "places", "leaders", "topics", *TERM_LISTS}
+
+
+def _check_overrides(path, topics: dict, parsed: tuple[TopicSpec, ...]) -> None:
+    """No topic overridden by itself, and no cycle of `overridden_by` (each would silence the other)."""
+    edges = {t.id: set(t.overridden_by) for t in parsed}
+    for topic in parsed:
+        node = topics[topic.id]
+        for key in ("overridden_by", "weak_overridden_by"):
+            if topic.id in getattr(topic, key):
+                raise ConfigError(path, node.line, f"topics.{topic.id}.{key}", "a topic cannot override itself")
+    def walk(topic: str, trail: list[str]) -> None:
+        for other in sorted(edges.get(topic, ())):
+            if other == trail[0]:
+                raise ConfigError(path, topics[trail[0]].line, f"topics.{trail[0]}.overridden_by",
+                                  "override cycle: " + " -> ".join(trail + [other]) + " (each would silence the other)")
+            if other not in trail:
+                walk(other, trail + [other])
+
+    for start in sorted(edges):
+        walk(start, [start])
+
+
 def load_taxonomy(path: Path | str) -> TaxonomySpec:
     """Load the taxonomy and its lexicons (and the gazetteer it names); every topic id must be present."""
     path = Path(path)
@@ -353,6 +377,9 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
     doc = read_yaml(path)
     if not isinstance(doc, dict):
         raise ConfigError(path, None, "", "expected a mapping with version, actors, topics")
+    unknown = sorted(set(doc) - TAXONOMY_KEYS, key=str)
+    if unknown:
+        raise ConfigError(path, doc.line, str(unknown[0]), "unknown key; allowed: " + ", ".join(sorted(TAXONOMY_KEYS)))
     version = doc.get("version")
     if not isinstance(version, (str, int, float)) or not str(version).strip():
         raise ConfigError(path, doc.line, "version", "missing; bump it whenever a lexicon changes")
@@ -375,18 +402,21 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         gazetteer_path = path.parent / str(doc["gazetteer"])
         entities = load_gazetteer(gazetteer_path)
         raw += gazetteer_path.read_bytes()
+    parsed_topics = tuple(_parse_topic(path, topic_id, node, named) for topic_id, node in topics.items())
+    _check_overrides(path, topics, parsed_topics)
     return TaxonomySpec(
         version=str(version).strip(),
         sha256=hashlib.sha256(raw).hexdigest(),
         actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) + leaders[name]
                 for name in ACTOR_STATES},
-        topics=tuple(_parse_topic(path, topic_id, node, named) for topic_id, node in topics.items()),
+        topics=parsed_topics,
         **{key: _terms(path, doc.get(key), key, doc.line) for key in TERM_LISTS},
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
         places={name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
                 for name in ACTOR_STATES},
+        source_path=str(path),
     )
 
 

@@ -8,7 +8,7 @@ from .httpclient import Fetcher
 from .runner import Pipeline, RunOptions, RunReport
 from .sample_site import SITE_DIR, SampleSite
 from .settings import Settings
-from .tag import Tagger
+from .tagging import load_tagger
 from .trends import format_table, run_query
 from .warehouse.db import make_engine
 
@@ -40,7 +40,7 @@ def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = 
             if progress:
                 progress(f"sample news site serving on {site.base_url}")
             feeds = load_feeds(DEMO_FEEDS, base_url=site.base_url)
-            pipeline = Pipeline(engine, Tagger(taxonomy), taxonomy, rules, fetcher, progress)
+            pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher, progress)
             report = pipeline.run(feeds, RunOptions(mode="demo", triggered_by="newsmon demo"))
         return DemoResult(report, trend_summary(engine, report))
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .config import TOPIC_IDS, ConfigError
-from .tag import Tagger, TagResult
+from .tagging import TagResult
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class LabelledArticle:
     topics: frozenset[str]
     notes: str = ""
     split: str = ""
+    site: str = ""
+    evidence: tuple[tuple[str, str], ...] = ()  # (topic or "relevance", the deciding sentence as quoted)
 
 
 @dataclass
@@ -101,9 +103,13 @@ def read_labelled(path: Path | str) -> list[LabelledArticle]:
             unknown = topics - set(TOPIC_IDS)
             if unknown:
                 raise ValueError(f"unknown topic ids {sorted(unknown)}")
+            evidence = row.get("evidence") or {}
+            if not isinstance(evidence, dict):
+                raise ValueError("evidence must be a mapping of topic -> quoted sentence")
             articles.append(LabelledArticle(str(row["id"]), row.get("lang", ""), row.get("title") or "", row["text"],
                                             bool(row["relevant"]), topics, row.get("notes", ""),
-                                            row.get("split", "")))
+                                            row.get("split", ""), row.get("site", ""),
+                                            tuple((str(k), str(v)) for k, v in sorted(evidence.items()) if v)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(path, number, "", f"bad labelled article: {exc}") from None
     return articles
@@ -136,7 +142,7 @@ def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
     return articles
 
 
-def evaluate(tagger: Tagger, articles: Iterable[LabelledArticle]) -> Report:
+def evaluate(tagger, articles: Iterable[LabelledArticle]) -> Report:
     """Tag every article and count agreement with its labels."""
     report = Report()
     for article in articles:
@@ -188,12 +194,14 @@ def _format_error(outcome: ArticleOutcome) -> str:
     parts = [f"{article.id} [{article.lang}] {article.title[:70]!r}"]
     if result.relevant != article.relevant:
         parts.append(f"  relevance: tagged {result.relevant}, labelled {article.relevant} "
-                     f"(score {result.relevance:.2f})")
+                     f"(score {result.relevance:.2f}; {', '.join(result.trace) or 'no rule'})")
         if result.evidence:
             parts.append(f"    evidence: {result.evidence.text[:200]}")
     for tag in result.topics:
         if tag.topic in extra:
             parts.append(f"  + {tag.topic} ({tag.score:.2f}): {tag.evidence.text[:200]}")
+            if tag.trace:
+                parts.append(f"      because: {'; '.join(tag.trace)}")
     if missing:
         parts.append(f"  - missing: {', '.join(missing)}")
     return "\n".join(parts)

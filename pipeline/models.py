@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .httpclient import FetchResult
-from .tag import TagResult
+from .tagging import TagResult
 
 
 @dataclass(frozen=True)

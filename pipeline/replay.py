@@ -23,7 +23,7 @@ from .extract import extract_article
 from .feeds import FeedEntry, parse_feed
 from .httpclient import OK, Fetcher
 from .runner import FeedReport
-from .tag import Tagger
+from .tagging import Tagger, load_tagger
 from .textutil import content_fingerprint
 from .warehouse import load
 from .warehouse.db import tables
@@ -199,7 +199,7 @@ def replay_interval(engine: Engine, taxonomy: TaxonomySpec, rules: CleaningRules
                     *, triggered_by: str | None = None, batch_size: int = BATCH_SIZE) -> tuple[int, ReplayCounts]:
     """Replay the whole archive of [start, end) as one recorded run; returns (run id, counts)."""
     run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
-    counts = replay_articles(engine, rules, Tagger(taxonomy), start, end, batch_size=batch_size)
+    counts = replay_articles(engine, rules, load_tagger(taxonomy), start, end, batch_size=batch_size)
     finish_replay_run(engine, run_id, counts, len(archived_sources(engine)))
     return run_id, counts
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Engine, select, update
 
 from .summaries import refresh_summaries
-from .tag import Tagger
+from .tagging import Tagger
 from .warehouse import load
 from .warehouse.db import WarehouseError, tables
 

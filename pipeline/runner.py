@@ -25,7 +25,7 @@ from .models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
 from .netguard import RefusedURL, check_url
 from .robots import RobotsCache
 from .summaries import refresh_summaries
-from .tag import Tagger
+from .tagging import Tagger
 from .textutil import content_fingerprint
 from .urls import clean_url, url_hash
 from .warehouse import load

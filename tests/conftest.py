@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from pipeline.config import load_cleaning, load_taxonomy
 from pipeline.settings import PROJECT_ROOT, FetchLimits
-from pipeline.tag import Tagger
+from pipeline.tagging import Tagger
 
 POSTGRES_URL = os.environ.get("NEWSMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("NEWSMON_REQUIRE_POSTGRES") == "1"

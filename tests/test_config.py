@@ -94,3 +94,46 @@ def test_settings_fail_fast_naming_the_variable():
     settings = load_settings({"NEWSMON_WAREHOUSE_URL": "sqlite:///x.db", "NEWSMON_MAX_BYTES": "1000"})
     assert settings.warehouse_url == "sqlite:///x.db" and settings.limits.max_bytes == 1000
     assert settings.limits.private_allowlist == ()  # production default: nothing non-public
+
+
+def _taxonomy_with(tmp_path, edit) -> str:
+    """A copy of the real taxonomy (and its gazetteer) with one text edit."""
+    source = (PROJECT_ROOT / "config" / "taxonomy.yaml").read_text(encoding="utf-8")
+    edited = edit(source)
+    assert edited != source
+    (tmp_path / "gazetteer.yaml").write_text((PROJECT_ROOT / "config" / "gazetteer.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(edited, encoding="utf-8")
+    return str(path)
+
+
+def test_taxonomy_rejects_an_unknown_top_level_key(tmp_path):
+    path = _taxonomy_with(tmp_path, lambda s: s.replace("\ntopics:", "\nrelation_cue:\n  en: [with]\ntopics:", 1))
+    with pytest.raises(ConfigError, match=r"taxonomy.yaml:\d+: relation_cue: unknown key"):
+        load_taxonomy(path)
+
+
+def _set_overrides(topic: str, overrides: str):
+    """An edit that sets one topic's `overridden_by` list."""
+    def edit(text):
+        start = text.index(f"\n  {topic}:")
+        end = text.index("\n  ", start + 3 + len(topic))
+        while not text[end + 3].isalpha() or text[end + 3:].split(":", 1)[0].count(" "):
+            end = text.index("\n  ", end + 1)  # the next topic key (two spaces, a word, a colon)
+        block = text[start:end]
+        line = next(line for line in block.splitlines() if line.strip().startswith("overridden_by:"))
+        return text[:start] + block.replace(line, f"    overridden_by: [{overrides}]") + text[end:]
+    return edit
+
+
+def test_taxonomy_rejects_a_topic_that_overrides_itself(tmp_path):
+    path = _taxonomy_with(tmp_path, _set_overrides("defence", "defence"))
+    with pytest.raises(ConfigError, match=r"topics.defence.overridden_by: a topic cannot override itself"):
+        load_taxonomy(path)
+
+
+def test_taxonomy_rejects_an_override_cycle(tmp_path):
+    path = _taxonomy_with(tmp_path, _set_overrides("space", "industry"))  # industry is overridden by space
+    with pytest.raises(ConfigError, match=r"override cycle: .*space -> industry"):
+        load_taxonomy(path)

@@ -11,7 +11,7 @@ from pipeline.cli import main
 from pipeline.config import FeedSource
 from pipeline.dedup import StoryIndex
 from pipeline.retag import current_version, pin_version, retag_articles
-from pipeline.tag import Tagger
+from pipeline.tagging import Tagger
 from pipeline.warehouse import load
 from pipeline.warehouse.db import WarehouseError
 

@@ -19,7 +19,7 @@ from pipeline.httpclient import Fetcher
 from pipeline.runner import Pipeline
 from pipeline.sample_site import SampleSite
 from pipeline.settings import PROJECT_ROOT, FetchLimits
-from pipeline.tag import Tagger
+from pipeline.tagging import Tagger
 from tests.conftest import WAREHOUSE_KINDS, fresh_warehouse
 
 SENTENCES = [

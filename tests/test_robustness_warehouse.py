@@ -152,7 +152,7 @@ LOADER = textwrap.dedent("""
     from pipeline.httpclient import Fetcher
     from pipeline.runner import Pipeline
     from pipeline.settings import PROJECT_ROOT, FetchLimits
-    from pipeline.tag import Tagger
+    from pipeline.tagging import Tagger
     from pipeline.warehouse import load
     from pipeline.warehouse.db import make_engine
 
@@ -225,7 +225,7 @@ RUNNER = textwrap.dedent("""
     from pipeline.runner import Pipeline, RunOptions
     from pipeline.settings import PROJECT_ROOT, FetchLimits
     from pipeline import runner
-    from pipeline.tag import Tagger
+    from pipeline.tagging import Tagger
     from pipeline.warehouse import load
     from pipeline.warehouse.db import make_engine
 

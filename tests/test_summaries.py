@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 
 from pipeline.summaries import refresh_summaries
-from pipeline.tag import Evidence, TagResult, TopicTag
+from pipeline.tagging import Evidence, TagResult, TopicTag
 from pipeline.warehouse import load
 from pipeline.warehouse.db import view_files
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import ConfigError, load_taxonomy
-from pipeline.lexicon import fold, tokenize
-from pipeline.tag import Tagger
+from pipeline.tagging.lexicon import fold, tokenize
+from pipeline.tagging import Tagger
 
 TREATY = "Presidents Putin and Pezeshkian signed a comprehensive strategic partnership treaty in Moscow on Friday."
 
@@ -467,9 +467,9 @@ def test_folding_keeps_offsets_and_tokens_join_persian_suffixes():
 
 
 def test_persian_joined_suffixes_do_not_make_false_plurals(tagger):
-    assert not [m for m in tagger.lexicon.find("دو کشور دوست هست.") if "t:nuclear" in m.labels]  # «هست»: is
-    assert not [m for m in tagger.lexicon.find("نان یارانه‌ای") if "t:energy" in m.labels]  # not the Yaran field
-    assert [m for m in tagger.lexicon.find("برنامه هسته ای ایران") if "t:nuclear" in m.labels]
+    assert not [m for m in tagger.rules.lexicon.find("دو کشور دوست هست.") if "t:nuclear" in m.labels]  # «هست»: is
+    assert not [m for m in tagger.rules.lexicon.find("نان یارانه‌ای") if "t:energy" in m.labels]  # not the Yaran field
+    assert [m for m in tagger.rules.lexicon.find("برنامه هسته ای ایران") if "t:nuclear" in m.labels]
 
 
 # ---------------------------------------------------------------- evidence, entities, versions

@@ -31,7 +31,6 @@ _TOKEN = re.compile(r"[^\W_][\w\u064B-\u065F\u0670\u0301]*(?:'[^\W\d_]+)?")
 PERSIAN_SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ی", "اي", "ایی", "تر", "ترین", "ام", "ات", "اش", "اند",
                               "ایم", "اید", "شان", "مان", "تان"})
 _PERSIAN_PLURALS = ("هایی", "های", "ها")
-GAP_OK = re.compile(r"[ \t\-]*")
 _span = re.Match.span
 _WORD = operator.itemgetter(3)  # Token.word
 

@@ -1,0 +1,132 @@
+"""Features of a sentence for the learned topic model, read off the rules' analysis of its article.
+
+A sentence is described by what the rules see in it and around it — how it relates Russia and Iran (its
+relation kind), the topic lexicons' hits in it, its neighbours, its paragraph and the headline, the gazetteer's
+entities and their side, the rules' own decisions — and by its words (dictionary forms for Russian, plural-free
+forms for Persian), single and in pairs. Feature names are plain strings so that a trace can be read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import term_key
+from .relation import RELEVANCE_THRESHOLD
+from .rules import RuleAnalysis
+from .sentences import Sentence, resolve_hits
+
+RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
+                  "title_article", "entity_side", "none")
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """One sentence of an article with its feature names; `index` is its position in `RuleAnalysis.sentences`."""
+
+    index: int
+    sentence: Sentence
+    relation: str
+    names: tuple[str, ...]
+
+
+def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> list[SentenceFeatures]:
+    """Features of every sentence of an article (title first)."""
+    sentences = analysis.sentences
+    title_linked = any(s.link >= RELEVANCE_THRESHOLD for s in analysis.fields[0].sentences)
+    linked_paragraphs = {(s.field, s.paragraph) for s in sentences if s.link >= RELEVANCE_THRESHOLD}
+    rule_sentences = {(topic, id(sentence)) for topic, hits in analysis.found.items() for _, sentence in hits}
+    rule_topics = {tag.topic for tag in analysis.tags}
+    topic_hits = [_topic_hits(s) for s in sentences]
+    title_topics = set().union(*topic_hits[:len(analysis.fields[0].sentences)]) if analysis.fields[0].sentences \
+        else set()
+    paragraph_topics: dict[tuple[str, int], set[str]] = {}
+    for sentence, hits in zip(sentences, topic_hits):
+        paragraph_topics.setdefault((sentence.field, sentence.paragraph), set()).update(hits)
+    out = []
+    previous_linked = False
+    for index, sentence in enumerate(sentences):
+        sides = _entity_sides(sentence, entity_sides)
+        relation = _relation_kind(sentence, title_linked, linked_paragraphs, previous_linked, sides, analysis.relevant)
+        previous_linked = sentence.link >= RELEVANCE_THRESHOLD
+        names = [f"rel:{relation}", f"field:{sentence.field}"]
+        if sentence.paragraph == 0:
+            names.append("lede")
+        hits = topic_hits[index]
+        names += [f"{kind}|{relation}" for kind in hits]
+        names += list(hits)
+        if index > 0 and sentences[index - 1].paragraph == sentence.paragraph:
+            names += ["prev:" + h for h in topic_hits[index - 1]]
+        if index + 1 < len(sentences) and sentences[index + 1].paragraph == sentence.paragraph:
+            names += ["next:" + h for h in topic_hits[index + 1]]
+        names += ["para:" + h for h in paragraph_topics.get((sentence.field, sentence.paragraph), ())]
+        names += ["headline:" + h for h in title_topics]
+        names += [f"rule:{topic}" for topic in rule_topics if (topic, id(sentence)) in rule_sentences]
+        names += [f"rule_article:{topic}" for topic in rule_topics]
+        names += [f"side:{side}" for side in sides]
+        for label in sentence.hits:
+            if label.startswith("e:"):
+                names.append("entity:" + label[2:])
+            elif label in _CUE_LABELS:
+                names.append("cue:" + label)
+        names += _word_features(analysis, sentence)
+        out.append(SentenceFeatures(index, sentence, relation, tuple(dict.fromkeys(names))))
+    return out
+
+
+_CUE_LABELS = frozenset({"cue", "bicue", "wcue", "neg", "sector", "listmark", "other", "compare", "parallel", "pair",
+                         "ref"})
+
+
+def _topic_hits(sentence: Sentence) -> set[str]:
+    """'term:TOPIC' and 'weak:TOPIC' for the topic lexicons' hits in the sentence (overlaps resolved)."""
+    if not sentence.resolved and sentence.matches:
+        sentence.hits, sentence.resolved = resolve_hits(sentence.matches), True
+    hits = set()
+    for label in sentence.hits:
+        if label.startswith("t:"):
+            hits.add("term:" + label[2:])
+        elif label.startswith("w:"):
+            hits.add("weak:" + label[2:])
+        elif label.startswith("ca") or label.startswith("cb"):
+            hits.add("combo:" + label.split(":", 1)[1])
+    return hits
+
+
+def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
+    return {entity_sides[label[2:]] for label in sentence.hits
+            if label.startswith("e:") and entity_sides.get(label[2:]) in ("russia", "iran")}
+
+
+def _relation_kind(sentence: Sentence, title_linked: bool, linked_paragraphs: set, previous_linked: bool,
+                   sides: set[str], relevant: bool) -> str:
+    """How the sentence ties itself to the Russia–Iran relation (the strongest tie wins)."""
+    one_actor = any(sentence.has(label) for label in ("russia", "iran", "ref", "place:russia", "place:iran"))
+    if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
+        return "pair"
+    if sentence.corroborated:
+        return "corroborated"
+    if sentence.adjacent:
+        return "adjacent"
+    if sentence.both_named:
+        return "both_named" if not sentence.crowded else "crowded_pair"
+    if (one_actor or sides) and (sentence.field, sentence.paragraph) in linked_paragraphs:
+        return "paragraph"
+    if previous_linked:
+        return "follows"
+    if (one_actor or sides) and title_linked:
+        return "title_article"
+    if sides and relevant:
+        return "entity_side"
+    return "none"
+
+
+def _word_features(analysis: RuleAnalysis, sentence: Sentence) -> list[str]:
+    """Words and word pairs of the sentence in their lookup form (numbers as '#')."""
+    f = analysis.fields[0] if sentence.field == "title" else analysis.fields[1]
+    words = [_word_key(token.word) for token in f.tokens[sentence.first:sentence.last]]
+    return [f"w={w}" for w in words] + [f"b={a}_{b}" for a, b in zip(words, words[1:])]
+
+
+def _word_key(word: str) -> str:
+    if word[:1].isdigit():
+        return "#"
+    return term_key(word)
