@@ -227,16 +227,17 @@ def cmd_train(args, settings) -> int:
     spec = load_taxonomy(Path(args.taxonomy) if args.taxonomy else settings.taxonomy_path)
     corpus = Path(args.corpus) if args.corpus else PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
     devset = Path(args.devset) if args.devset else PROJECT_ROOT / "eval" / "devset"
-    train, tune = training_sets(corpus, devset)
-    if not train:
+    train, tune, synthetic = training_sets(corpus, devset)
+    if not train and not synthetic:
         raise UsageError(f"no labelled articles to train on in {corpus} (split train) or {devset}")
-    _progress(f"newsmon train: {len(train)} training articles, {len(tune)} tuning articles, "
-              f"taxonomy {spec.version}")
-    model = train_model(spec, train, tune, seed=args.seed, progress=_progress)
+    _progress(f"newsmon train: {len(train)} real and {len(synthetic)} synthetic training articles, {len(tune)} "
+              f"tuning articles, taxonomy {spec.version}")
+    model = train_model(spec, train, tune, seed=args.seed, progress=_progress, synthetic=synthetic)
     out = Path(args.out) if args.out else default_model_path(spec)
     model.save(out)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB, {len(model.vocabulary)} features, "
-          f"threshold {model.header['threshold']:.3f}) for taxonomy {spec.version}")
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB; relevance: {len(model.relevance.vocabulary)} features, "
+          f"threshold {model.header['relevance_threshold']:.3f}; topics: {len(model.topics.vocabulary)} features, "
+          f"threshold {model.header['topic_threshold']:.3f}) for taxonomy {spec.version}")
     return 0
 
 
@@ -318,36 +319,26 @@ def cmd_retag(args, settings) -> int:
 
 def cmd_eval(args, settings) -> int:
     from .config import load_cleaning
-    from .evaluate import evaluate, format_report, read_devset, read_labelled, read_manifest
-    from .sample_site import SITE_DIR
-    from .settings import PROJECT_ROOT
+    from .evaluate import evaluate, format_report, labelled_sets
 
     tagger = _tagger(args, settings, args.taxonomy)
-    named = []
-    corpus = PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
-    defaults = [str(PROJECT_ROOT / "eval" / "devset")] + ([str(corpus)] if corpus.exists() else [])
-    for name in args.paths or ([] if args.site else defaults):
-        path = Path(name)
-        if path.is_dir() and (path / "manifest.yaml").exists():
-            named.append((str(path), read_manifest(path, load_cleaning(settings.cleaning_path))))
-        elif path.is_dir():
-            named.append((str(path), read_devset(path)))
-        else:
-            named.append((str(path), read_labelled(path)))
-    if args.site or not args.paths:
-        named.append(("sample site manifest", read_manifest(SITE_DIR, load_cleaning(settings.cleaning_path))))
+    named = labelled_sets(args.paths, load_cleaning(settings.cleaning_path), site=args.site, split=args.split,
+                          lang=args.lang)
     summaries = {}
     for name, articles in named:
-        split = args.split or ("dev" if Path(name) == corpus else None)  # the corpus's test split only on request
-        articles = [a for a in articles if (not args.lang or a.lang == args.lang) and (not split or a.split == split)]
-        label = f"{name} (split {split})" if split else name
         report = evaluate(tagger, articles)
-        summaries[label] = report.summary()
+        summaries[name] = report.summary()
         if not args.json:
-            print(format_report(report, label, show_errors=not args.quiet) + "\n")
+            print(format_report(report, name, show_errors=not args.quiet) + "\n")
     if args.json:
         print(json.dumps({"taxonomy_version": tagger.version, "model": bool(tagger.model), "sets": summaries},
                          ensure_ascii=False, indent=2))
+    if args.save_scores:
+        from .evaluate import save_scores
+
+        save_scores(args.save_scores, tagger, summaries)
+        print(f"saved the scores to {args.save_scores}: the test suite fails if they drop by more than 0.01",
+              file=sys.stderr)
     return 0
 
 
@@ -432,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--taxonomy", help="taxonomy file to score (default: the one in use)")
     evaluation.add_argument("--quiet", action="store_true", help="scores only, no list of errors")
     evaluation.add_argument("--json", action="store_true", help="print the summary scores as JSON")
+    evaluation.add_argument("--save-scores", metavar="PATH",
+                            help="write the scores as the new floor the test suite guards (eval/scores/dev.json)")
     evaluation.set_defaults(func=cmd_eval)
     return parser
 

@@ -142,6 +142,33 @@ def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
     return articles
 
 
+def labelled_sets(paths, rules, site: bool = False, split: str | None = None,
+                  lang: str | None = None) -> list[tuple[str, list[LabelledArticle]]]:
+    """The sets `newsmon eval` scores: the given files or folders, else the synthetic dev set, the real-news corpus's
+    dev split (its test split only when asked for by name) and the sample site's manifest."""
+    from .sample_site import SITE_DIR
+    from .settings import PROJECT_ROOT
+
+    corpus = PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
+    defaults = [PROJECT_ROOT / "eval" / "devset"] + ([corpus] if corpus.exists() else [])
+    named = []
+    for path in [Path(p) for p in paths] or ([] if site else defaults):
+        if path.is_dir() and (path / "manifest.yaml").exists():
+            named.append((str(path), read_manifest(path, rules)))
+        elif path.is_dir():
+            named.append((str(path), read_devset(path)))
+        else:
+            named.append((str(path), read_labelled(path)))
+    if site or not paths:
+        named.append(("sample site manifest", read_manifest(SITE_DIR, rules)))
+    chosen = []
+    for name, articles in named:
+        wanted = split or ("dev" if Path(name) == corpus else None)  # the corpus's test split only on request
+        articles = [a for a in articles if (not lang or a.lang == lang) and (not wanted or a.split == wanted)]
+        chosen.append((_portable(f"{name} (split {wanted})" if wanted else name), articles))
+    return chosen
+
+
 def evaluate(tagger, articles: Iterable[LabelledArticle]) -> Report:
     """Tag every article and count agreement with its labels."""
     report = Report()
@@ -205,3 +232,21 @@ def _format_error(outcome: ArticleOutcome) -> str:
     if missing:
         parts.append(f"  - missing: {', '.join(missing)}")
     return "\n".join(parts)
+
+
+def save_scores(path, tagger, summaries: dict) -> None:
+    """Write the guarded scores: per labelled set, the summary the test suite compares against."""
+    from pathlib import Path
+
+    document = {"taxonomy_version": tagger.version,
+                "model": dict(tagger.model.header) if getattr(tagger, "model", None) else None,
+                "sets": {_portable(name): summary for name, summary in summaries.items()}}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _portable(name: str) -> str:
+    """A set's name without this checkout's absolute path."""
+    from .settings import PROJECT_ROOT
+
+    return name.replace(str(PROJECT_ROOT) + "/", "")

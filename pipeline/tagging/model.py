@@ -1,9 +1,14 @@
-"""The learned topic model: one logistic regression per topic over sentence features, stored as a small file.
+"""The learned part of the tagger: two linear heads over the rules' features, stored as one small file.
 
-The artefact (`config/tagger-model.npz` by default) is a zip of NumPy arrays written with fixed timestamps, so
-the same corpus, taxonomy and seed give the same bytes: the feature vocabulary, a weight matrix (features ×
-topics), a bias and a decision threshold per topic, and a JSON header naming the taxonomy version and file hash it
-was trained with. A tagger refuses an artefact built for another taxonomy: `newsmon train` rebuilds it.
+- the relevance head: one logistic regression over article features (the rules' verdict and rule, how the best
+  sentences relate the two states, where each is named, the words near them);
+- the topic heads: per topic, one logistic regression over sentence features (its best sentence is the evidence)
+  and one over the article's pooled sentence features; a topic is earned when the mean of the two reaches the
+  threshold.
+
+The artefact (`config/tagger-model.npz` by default) is a zip of NumPy arrays written with fixed timestamps, so the
+same corpus, taxonomy and seed give the same bytes, with a JSON header naming the taxonomy version and file hash
+it was trained with. A tagger refuses an artefact built for another taxonomy: `newsmon train` rebuilds it.
 """
 from __future__ import annotations
 
@@ -12,12 +17,11 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
-from .features import SentenceFeatures
-
-FORMAT = "newsmon-topic-model/1"
+FORMAT = "newsmon-tagger-model/3"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -26,53 +30,74 @@ class ModelError(ValueError):
 
 
 @dataclass(frozen=True)
-class TopicModel:
-    topics: tuple[str, ...]
+class LinearHead:
+    """Logistic regressions sharing one vocabulary: `labels[k]` is predicted when P >= `thresholds[k]`."""
+
+    labels: tuple[str, ...]
     vocabulary: dict[str, int]
-    weights: np.ndarray  # (features, topics), float32
-    bias: np.ndarray  # (topics,)
-    thresholds: np.ndarray  # (topics,): a topic is earned when its best sentence's probability reaches this
+    weights: np.ndarray  # (features, labels), float32
+    bias: np.ndarray  # (labels,)
+    thresholds: np.ndarray  # (labels,)
+
+    def ids(self, names: Iterable[str]) -> np.ndarray:
+        """The vocabulary ids of the known names among `names`."""
+        return np.fromiter((i for i in map(self.vocabulary.get, names) if i is not None), dtype=np.int64)
+
+    def probabilities(self, rows: list[np.ndarray]) -> np.ndarray:
+        """P(label | row) for each row of feature ids (see `ids`): (rows, labels)."""
+        logits = np.tile(self.bias, (len(rows), 1))
+        lengths = [len(row) for row in rows]
+        if sum(lengths):
+            flat = np.concatenate(rows)
+            np.add.at(logits, np.repeat(np.arange(len(rows)), lengths), self.weights[flat])
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def strongest(self, row: np.ndarray, label: str, count: int = 4) -> tuple[str, ...]:
+        """The features of a row (ids) that pushed it toward the label most, as 'name +weight'."""
+        if not len(row):
+            return ()
+        weights = self.weights[row, self.labels.index(label)]
+        top = np.argsort(-weights, kind="stable")[:count]
+        names = self.names
+        return tuple(f"{names[row[i]]} {weights[i]:+.2f}" for i in top if weights[i] > 0)
+
+    @property
+    def names(self) -> list[str]:
+        return self._names  # set in __post_init__
+
+    def __post_init__(self):
+        object.__setattr__(self, "_names", sorted(self.vocabulary, key=self.vocabulary.__getitem__))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {f"{prefix}_labels": np.array(self.labels), f"{prefix}_vocabulary": np.array(names),
+                f"{prefix}_weights": self.weights.astype(np.float32), f"{prefix}_bias": self.bias.astype(np.float32),
+                f"{prefix}_thresholds": self.thresholds.astype(np.float32)}
+
+    @classmethod
+    def from_arrays(cls, data, prefix: str) -> "LinearHead":
+        return cls(tuple(str(t) for t in data[f"{prefix}_labels"]),
+                   {str(name): i for i, name in enumerate(data[f"{prefix}_vocabulary"])},
+                   data[f"{prefix}_weights"].astype(np.float32), data[f"{prefix}_bias"].astype(np.float32),
+                   data[f"{prefix}_thresholds"].astype(np.float32))
+
+
+@dataclass(frozen=True)
+class TaggerModel:
+    relevance: LinearHead  # one label, "relevant"
+    topics: LinearHead  # one label per topic id, over sentence features; its thresholds decide
+    articles: LinearHead  # the same labels over an article's pooled sentence features
     header: dict
 
     @property
     def taxonomy_version(self) -> str:
         return self.header["taxonomy_version"]
 
-    def feature_ids(self, features: SentenceFeatures) -> np.ndarray:
-        vocabulary = self.vocabulary
-        return np.fromiter((vocabulary[n] for n in features.names if n in vocabulary), dtype=np.int64)
-
-    def probabilities(self, sentences: list[SentenceFeatures]) -> np.ndarray:
-        """P(topic | sentence) for each sentence: (sentences, topics)."""
-        if not sentences:
-            return np.zeros((0, len(self.topics)), dtype=np.float32)
-        ids = [self.feature_ids(s) for s in sentences]
-        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-        logits = np.tile(self.bias, (len(sentences), 1))
-        flat = np.concatenate(ids) if lengths.sum() else np.zeros(0, dtype=np.int64)
-        if len(flat):
-            rows = np.repeat(np.arange(len(sentences)), lengths)
-            np.add.at(logits, rows, self.weights[flat])
-        return 1.0 / (1.0 + np.exp(-logits))
-
-    def strongest(self, features: SentenceFeatures, topic: str, count: int = 4) -> tuple[str, ...]:
-        """The features that pushed this sentence toward the topic most, as 'name +weight'."""
-        column = self.topics.index(topic)
-        weighted = [(float(self.weights[self.vocabulary[n], column]), n) for n in features.names if n in self.vocabulary]
-        weighted.sort(key=lambda item: -item[0])
-        return tuple(f"{name} {weight:+.2f}" for weight, name in weighted[:count] if weight > 0)
-
     def save(self, path: Path | str) -> None:
         """Write the artefact with fixed zip timestamps (the same model gives the same bytes)."""
-        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        arrays = {
-            "header": np.frombuffer(json.dumps(self.header, sort_keys=True, ensure_ascii=False).encode(), dtype=np.uint8),
-            "topics": np.array(self.topics),
-            "vocabulary": np.array(names),
-            "weights": self.weights.astype(np.float32),
-            "bias": self.bias.astype(np.float32),
-            "thresholds": self.thresholds.astype(np.float32),
-        }
+        header = json.dumps(self.header, sort_keys=True, ensure_ascii=False).encode()
+        arrays = {"header": np.frombuffer(header, dtype=np.uint8), **self.relevance.arrays("relevance"),
+                  **self.topics.arrays("topics"), **self.articles.arrays("articles")}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -85,7 +110,7 @@ class TopicModel:
                 archive.writestr(info, buffer.getvalue())
 
 
-def load_model(path: Path | str, taxonomy_version: str | None = None, taxonomy_sha256: str | None = None) -> TopicModel:
+def load_model(path: Path | str, taxonomy_version: str | None = None, taxonomy_sha256: str | None = None) -> TaggerModel:
     """Read an artefact; with a taxonomy version and hash, refuse one that was trained for another taxonomy."""
     path = Path(path)
     rebuild = f"rebuild it with `newsmon train` (writes {path})"
@@ -94,14 +119,14 @@ def load_model(path: Path | str, taxonomy_version: str | None = None, taxonomy_s
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["header"]).decode())
-            model = TopicModel(tuple(str(t) for t in data["topics"]),
-                               {str(name): i for i, name in enumerate(data["vocabulary"])},
-                               data["weights"].astype(np.float32), data["bias"].astype(np.float32),
-                               data["thresholds"].astype(np.float32), header)
+            if header.get("format") != FORMAT:
+                raise ModelError(f"{path} is a {header.get('format')} file, not {FORMAT}: {rebuild}")
+            model = TaggerModel(LinearHead.from_arrays(data, "relevance"), LinearHead.from_arrays(data, "topics"),
+                                LinearHead.from_arrays(data, "articles"), header)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, ModelError):
+            raise
         raise ModelError(f"cannot read the tagger model {path} ({exc}): {rebuild}") from None
-    if header.get("format") != FORMAT:
-        raise ModelError(f"{path} is not a {FORMAT} file: {rebuild}")
     if taxonomy_version is not None and (header.get("taxonomy_version") != taxonomy_version
                                          or (taxonomy_sha256 and header.get("taxonomy_sha256") != taxonomy_sha256)):
         raise ModelError(f"the tagger model {path} was trained for taxonomy {header.get('taxonomy_version')} "

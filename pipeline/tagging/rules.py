@@ -93,8 +93,8 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
     def tag(self, title: str | None, text: str) -> TagResult:
         return self.analyse(title, text).result(self.version)
 
-    def analyse(self, title: str | None, text: str) -> RuleAnalysis:
-        """Read an article: relation scores for every sentence, relevance, and the topics' rule hits."""
+    def analyse(self, title: str | None, text: str, topics: bool = True) -> RuleAnalysis:
+        """Read an article: relation scores for every sentence, relevance, and (`topics`) the topics' rule hits."""
         fields = [self._read("title", title or "", -1), self._read("text", text or "", 0)]
         sentences = fields[0].sentences + fields[1].sentences
         self._link(fields)
@@ -113,6 +113,6 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             # a headline never decides alone: the evidence is the text's best relating sentence
             best = max((s for s in strong if s.field == "text"), key=lambda s: (s.link, -s.start))
         evidence = best if best is not None and best.link > 0 else None
-        found, tags = self._topics(fields) if relevant else ({}, ())
+        found, tags = self._topics(fields) if relevant and topics else ({}, ())
         return RuleAnalysis(fields, relevant, round(min(relevance, 1.0), 3), evidence, found, tags,
                             self._entities(fields), rule or link_rule(best))
