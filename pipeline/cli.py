@@ -34,11 +34,19 @@ def _engine(args, settings):
     return make_engine(args.warehouse or settings.warehouse_url)
 
 
+EARLIEST_DAY = date(1990, 1, 1)  # before the web, and before any source's archive
+
+
 def _parse_day(value: str) -> date:
+    """A YYYY-MM-DD day between 1990-01-01 and tomorrow (a run for a later day has nothing to fetch or replay)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+        raise UsageError(f"{value[:100]!r} is not a date; use YYYY-MM-DD") from None
+    latest = date.today() + timedelta(days=1)
+    if not EARLIEST_DAY <= day <= latest:
+        raise UsageError(f"{value} is outside {EARLIEST_DAY} .. {latest}; give a day in that range")
+    return day
 
 
 def cmd_demo(args, settings) -> int:

@@ -21,7 +21,13 @@ TOPIC_IDS = (
 class ConfigError(ValueError):
     """A configuration file is unreadable or has a bad entry; the message names file, line and key."""
 
+    MAX_PROBLEM = 300  # a problem quoting a huge value is cut: an error line must stay one readable line
+
     def __init__(self, path: Path | str, line: int | None, key: str, problem: str):
+        problem = " ".join(problem.split())
+        if len(problem) > self.MAX_PROBLEM:
+            problem = problem[:self.MAX_PROBLEM] + f"… ({len(problem)} characters)"
+        key = key[:100]
         self.path, self.line, self.key, self.problem = str(path), line, key, problem
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
@@ -36,8 +42,20 @@ class _Sequence(list):
     item_lines: list[int]
 
 
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, mark):
+        super().__init__()
+        self.problem, self.problem_mark = "aliases (*name) are not allowed in configuration files; write values out", mark
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that remembers the line of every mapping and list item."""
+    """A safe YAML loader that remembers the line of every mapping and list item, and refuses aliases (an alias
+    bomb expands a few lines into gigabytes; configuration files have no need for them)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = _Mapping(super().construct_mapping(node, deep=True))

@@ -137,3 +137,20 @@ def test_taxonomy_rejects_an_override_cycle(tmp_path):
     path = _taxonomy_with(tmp_path, _set_overrides("space", "industry"))  # industry is overridden by space
     with pytest.raises(ConfigError, match=r"override cycle: .*space -> industry"):
         load_taxonomy(path)
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20))
+    path = write(tmp_path, "feeds:\n  - name: A\n    url: http://example.org/feed\n" + bomb)
+    with pytest.raises(ConfigError, match=r"feeds.yaml:5: invalid YAML: aliases \(\*name\) are not allowed"):
+        load_feeds(path)
+
+
+def test_a_config_error_quotes_at_most_a_few_hundred_characters(tmp_path):
+    huge = "x" * 100_000
+    path = write(tmp_path, f"feeds:\n  - name: A\n    url: http://example.org/feed\n    perspective: {huge}\n")
+    with pytest.raises(ConfigError) as error:
+        load_feeds(path)
+    assert len(str(error.value)) < 500 and "\n" not in str(error.value)

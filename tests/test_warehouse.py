@@ -51,6 +51,35 @@ def test_an_unmigrated_warehouse_says_what_to_do(warehouse_url):
 def test_a_bad_url_is_a_clear_error():
     with pytest.raises(WarehouseError, match="not a SQLAlchemy URL"):
         make_engine("warehouse.sqlite")
+    with pytest.raises(WarehouseError, match="cannot be 'mysql': use sqlite:///"):
+        make_engine("mysql://root@127.0.0.1/test")
+
+
+def test_postgres_scheme_means_postgresql():
+    assert make_engine("postgres://postgres@127.0.0.1:5432/test").url.drivername == "postgresql+psycopg"
+
+
+def test_a_bad_url_on_the_command_line_is_one_line_and_exit_2(capsys):
+    from pipeline.cli import main
+
+    assert main(["db", "upgrade", "--warehouse", "mysql://root@127.0.0.1/test"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "cannot be 'mysql'" in error
+
+
+def test_two_processes_migrating_one_fresh_warehouse_both_succeed(warehouse_url):
+    """Two `newsmon db upgrade` at once on a fresh warehouse: one migrates, the other waits and finds it done."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pipeline.cli", "db", "upgrade", "--warehouse", warehouse_url]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    engine = make_engine(warehouse_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    engine.dispose()
 
 
 def article(tagger, url: str, text_body: str, title: str = "Russia and Iran sign a treaty") -> ArticleRecord:

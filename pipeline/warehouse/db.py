@@ -1,6 +1,7 @@
 """Engines, migrations and views. The Alembic migrations are the one definition of the tables; code reflects them."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -28,21 +29,29 @@ class WarehouseError(RuntimeError):
     """The warehouse URL is unusable or the warehouse is not at the current schema."""
 
 
+SUPPORTED = "use sqlite:///path/warehouse.sqlite or postgresql://user@host:5432/database"
+MIGRATION_LOCK_KEY = 0x6E65_7773_6D6F_6E  # "newsmon": one advisory lock for migrations on a PostgreSQL server
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for a SQLAlchemy URL; SQLite files get their folder, WAL and foreign keys."""
+    """An engine for a SQLAlchemy URL; SQLite files get their folder, WAL and foreign keys. Only SQLite and
+    PostgreSQL are supported; `postgres://` (Heroku's and libpq's spelling) means PostgreSQL."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise WarehouseError(f"{url!r} is not a SQLAlchemy URL; use e.g. sqlite:///data/warehouse.sqlite "
-                             "or postgresql+psycopg://user@host:5432/db") from None
+        raise WarehouseError(f"{url[:100]!r} is not a SQLAlchemy URL; {SUPPORTED}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise WarehouseError(f"the warehouse cannot be {parsed.get_backend_name()!r}: {SUPPORTED}")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this project installs
     return create_engine(parsed, pool_pre_ping=True)
 
 
@@ -70,15 +79,36 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> str:
-    """Migrate to the newest schema and (re)create the analyst views; safe to run any number of times."""
+    """Migrate to the newest schema and (re)create the analyst views; safe to run any number of times, and from
+    several processes at once: a database-level lock (PostgreSQL advisory lock, a lock file beside a SQLite file)
+    lets one migrate while the others wait, then find nothing to do."""
     config = alembic_config()
-    with _upgrade_lock, engine.begin() as conn:  # alembic's command API is not safe for threads of one process
+    with _upgrade_lock, _file_lock(engine), engine.begin() as conn:  # alembic's API is not safe for threads either
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         apply_views(conn)
     with _metadata_lock:
         _metadata_cache.pop(_cache_key(engine), None)
     return head_revision()
+
+
+@contextlib.contextmanager
+def _file_lock(engine: Engine):
+    """An exclusive lock on `<database file>.migrate.lock` for a SQLite file (nothing for other databases)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def view_files() -> list[Path]:
