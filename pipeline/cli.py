@@ -221,8 +221,9 @@ def _tagger(args, settings, taxonomy_path=None):
 
 def cmd_tag(args, settings) -> int:
     tagger = _tagger(args, settings)
+    cap = settings.limits.max_tag_chars
     return _map_jsonl("tag", "text", lambda obj: json.dumps(
-        tagger.tag(obj.get("title") or "", obj["text"]).as_dict(obj.get("id"), explain=args.explain),
+        tagger.tag(obj.get("title") or "", obj["text"], max_chars=cap).as_dict(obj.get("id"), explain=args.explain),
         ensure_ascii=False))
 
 
@@ -254,8 +255,10 @@ def cmd_extract(args, settings) -> int:
     from .extract import extract_article
 
     rules = load_cleaning(settings.cleaning_path)
+    cap = settings.limits.max_extract_bytes
     return _map_jsonl("extract", "html", lambda obj: extract_article(
-        obj["html"], obj.get("url"), rules, declared_language=obj.get("lang")).as_json(obj.get("id")))
+        obj["html"].encode("utf-8", "replace"), obj.get("url"), rules, declared_language=obj.get("lang"),
+        max_bytes=cap, content_type="text/html; charset=utf-8").as_json(obj.get("id")))
 
 
 def _header_pairs(values: list[str]) -> dict[str, str]:

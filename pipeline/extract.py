@@ -56,13 +56,14 @@ class Extracted:
     canonical_url: str | None = None
     site_name: str | None = None
     language: str | None = None
+    truncated: str | None = None  # which cap cut the page, if one did
 
     def as_json(self, item_id) -> str:
         return json.dumps({
             "id": item_id, "title": self.title, "text": self.text,
             "published": self.published_at.isoformat().replace("+00:00", "Z") if self.published_at else None,
             "authors": list(self.authors), "lang": self.language, "canonical_url": self.canonical_url,
-            "method": self.method,
+            "method": self.method, "truncated": self.truncated,
         }, ensure_ascii=False)
 
 
@@ -195,8 +196,14 @@ def main_text(tree: HtmlElement | None, doc, markup: str, rules: CleaningRules) 
 
 
 def extract_article(html: bytes | str, url: str | None, rules: CleaningRules, *, content_type: str | None = None,
-                    declared_language: str | None = None) -> Extracted:
-    """Main text and metadata of one page; never raises on bad markup (an empty text is reported instead)."""
+                    declared_language: str | None = None, max_bytes: int | None = None) -> Extracted:
+    """Main text and metadata of one page; never raises on bad markup (an empty text is reported instead).
+    With `max_bytes`, a bigger page is extracted from its first `max_bytes` only (parsing time and memory grow
+    with the page), and the result says so."""
+    truncated = None
+    if max_bytes is not None and len(html) > max_bytes:
+        truncated = f"page cut at {max_bytes} of {len(html)} {'bytes' if isinstance(html, bytes) else 'characters'}"
+        html = html[:max_bytes]
     markup, stand_in = _protect_zwnj(decode_html(html, content_type))
     tree = parse_html(markup)
     doc = trafilatura_document(tree, url)
@@ -209,4 +216,5 @@ def extract_article(html: bytes | str, url: str | None, rules: CleaningRules, *,
         published_at=info.published_at, published_raw=info.published_raw, date_problem=info.date_problem,
         canonical_url=info.canonical_url, site_name=info.site_name,
         language=detect_language(text, declared_language or info.html_lang) if text else declared_language,
+        truncated=truncated,
     )

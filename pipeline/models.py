@@ -50,6 +50,7 @@ class ArticleRecord:
     content_type: str | None
     tags: TagResult
     item_url_hashes: tuple[str, ...] = ()  # the feed items this article satisfies
+    truncated: str | None = None  # which caps cut the page or the tagged text (NEWSMON_MAX_EXTRACT_BYTES, _TAG_CHARS)
 
     @property
     def week(self) -> date:

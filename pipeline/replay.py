@@ -23,6 +23,7 @@ from .extract import extract_article
 from .feeds import FeedEntry, parse_feed
 from .httpclient import OK, Fetcher
 from .runner import FeedReport
+from .settings import FetchLimits
 from .tagging import Tagger, load_tagger
 from .textutil import content_fingerprint
 from .warehouse import load
@@ -35,7 +36,7 @@ MAX_ARCHIVE_PAGES = 20
 # Columns a replay may rewrite; identity (url_hash, url, source, story, first run) never changes.
 REBUILT_COLUMNS = ("title", "authors", "site_name", "published_at", "published_raw", "date_problem", "day", "week",
                    "month", "date_source", "language", "extraction_method", "word_count", "text", "text_hash",
-                   "minhash", "canonical_url")
+                   "minhash", "canonical_url", "truncated")
 
 
 @dataclass
@@ -82,11 +83,13 @@ def _raw_html(row) -> bytes:
     return gzip.decompress(body) if row["compression"] == "gzip" else body
 
 
-def rebuild_article(row, rules: CleaningRules, tagger: Tagger) -> tuple[dict, object] | None:
-    """Column values and tags for one stored article rebuilt from its archived HTML; None when no text is found."""
+def rebuild_article(row, rules: CleaningRules, tagger: Tagger,
+                    limits: FetchLimits = FetchLimits()) -> tuple[dict, object] | None:
+    """Column values and tags for one stored article rebuilt from its archived HTML; None when no text is found.
+    The same caps as a live run apply (`limits.max_extract_bytes`, `limits.max_tag_chars`)."""
     page_url = row["raw_final_url"] or row["raw_url"]
     extracted = extract_article(_raw_html(row), page_url, rules, content_type=row["content_type"],
-                                declared_language=row["source_language"])
+                                declared_language=row["source_language"], max_bytes=limits.max_extract_bytes)
     if not extracted.text:
         return None
     title = extracted.title or row["title"]
@@ -104,7 +107,9 @@ def rebuild_article(row, rules: CleaningRules, tagger: Tagger) -> tuple[dict, ob
         minhash=minhash_to_bytes(text_minhash(extracted.text)),
         canonical_url=extracted.canonical_url or row["canonical_url"],
     )
-    return values, tagger.tag(title, extracted.text)
+    tags = tagger.tag(title, extracted.text, max_chars=limits.max_tag_chars)
+    values["truncated"] = "; ".join(filter(None, (extracted.truncated, tags.truncated))) or None
+    return values, tags
 
 
 def _changed(row, values: dict) -> bool:
@@ -196,10 +201,12 @@ def finish_replay_run(engine: Engine, run_id: int, counts: ReplayCounts, feeds_t
 
 
 def replay_interval(engine: Engine, taxonomy: TaxonomySpec, rules: CleaningRules, start: datetime, end: datetime,
-                    *, triggered_by: str | None = None, batch_size: int = BATCH_SIZE) -> tuple[int, ReplayCounts]:
-    """Replay the whole archive of [start, end) as one recorded run; returns (run id, counts)."""
+                    *, triggered_by: str | None = None, batch_size: int = BATCH_SIZE,
+                    tagger: Tagger | None = None) -> tuple[int, ReplayCounts]:
+    """Replay the whole archive of [start, end) as one recorded run; returns (run id, counts). The tagger is the
+    taxonomy's trained one unless given."""
     run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
-    counts = replay_articles(engine, rules, load_tagger(taxonomy), start, end, batch_size=batch_size)
+    counts = replay_articles(engine, rules, tagger or load_tagger(taxonomy), start, end, batch_size=batch_size)
     finish_replay_run(engine, run_id, counts, len(archived_sources(engine)))
     return run_id, counts
 

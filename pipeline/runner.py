@@ -302,8 +302,10 @@ class Pipeline:
 
     def build_article(self, feed: FeedSource, item: ItemOutcome, result: FetchResult) -> ArticleRecord | None:
         page_url = result.final_url or item.url
+        limits = self.fetcher.limits
         extracted = extract_article(result.body or b"", page_url, self.rules,
-                                    content_type=result.headers.get("content-type"), declared_language=feed.language)
+                                    content_type=result.headers.get("content-type"), declared_language=feed.language,
+                                    max_bytes=limits.max_extract_bytes)
         if not extracted.text:
             return None
         title = extracted.title or item.title
@@ -312,6 +314,7 @@ class Pipeline:
         if published is None and item.published_at is not None:
             published, date_source = item.published_at, "feed"
         day = published.date() if published else result.fetched_at.date()
+        tags = self.tagger.tag(title, extracted.text, max_chars=limits.max_tag_chars)
         return ArticleRecord(
             url_hash=url_hash(key_url), url=clean_url(key_url), canonical_url=extracted.canonical_url,
             final_url=result.final_url, title=title, authors=extracted.authors, site_name=extracted.site_name,
@@ -321,8 +324,8 @@ class Pipeline:
             language=extracted.language, declared_language=feed.language, extraction_method=extracted.method,
             text=extracted.text, text_hash=content_fingerprint(extracted.text),
             minhash=minhash_to_bytes(text_minhash(extracted.text)), raw_html=result.body or b"",
-            content_type=result.headers.get("content-type"), tags=self.tagger.tag(title, extracted.text),
-            item_url_hashes=(item.url_hash,),
+            content_type=result.headers.get("content-type"), tags=tags, item_url_hashes=(item.url_hash,),
+            truncated="; ".join(filter(None, (extracted.truncated, tags.truncated))) or None,
         )
 
 

@@ -29,6 +29,8 @@ class FetchLimits:
     per_host_delay: float = 0.0  # minimum seconds between two requests to one host
     workers: int = 8
     user_agent: str = DEFAULT_USER_AGENT
+    max_extract_bytes: int = 2 * 1024 * 1024  # HTML handed to extraction (a bigger page is cut, and recorded)
+    max_tag_chars: int = 200_000  # text handed to the tagger (about 30,000 words; the whole text is still stored)
     # non-public networks that may be dialled (NEWSMON_PRIVATE_ALLOWLIST); empty in production. Link-local and
     # metadata addresses are never allowed (pipeline.netguard.NEVER_ALLOWED).
     private_allowlist: tuple[str, ...] = ()
@@ -100,6 +102,8 @@ def load_settings(env=None) -> Settings:
         workers=max(1, _env_int(env, "NEWSMON_WORKERS", defaults.workers)),
         user_agent=env.get("NEWSMON_USER_AGENT") or defaults.user_agent,
         private_allowlist=_env_allowlist(env),
+        max_extract_bytes=max(1024, _env_int(env, "NEWSMON_MAX_EXTRACT_BYTES", defaults.max_extract_bytes)),
+        max_tag_chars=max(1000, _env_int(env, "NEWSMON_MAX_TAG_CHARS", defaults.max_tag_chars)),
     )
     return Settings(
         warehouse_url=env.get("NEWSMON_WAREHOUSE_URL") or default_warehouse_url(data_dir),

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from pipeline.config import load_cleaning, load_taxonomy
 from pipeline.settings import PROJECT_ROOT, FetchLimits
-from pipeline.tagging import Tagger
+from pipeline.tagging import Tagger, load_tagger
 
 POSTGRES_URL = os.environ.get("NEWSMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("NEWSMON_REQUIRE_POSTGRES") == "1"
@@ -78,6 +78,13 @@ def taxonomy():
 
 @pytest.fixture(scope="session")
 def tagger(taxonomy):
+    """The tagger the pipeline ships: the rules with the trained model (config/tagger-model.npz)."""
+    return load_tagger(taxonomy)
+
+
+@pytest.fixture(scope="session")
+def rule_tagger(taxonomy):
+    """The rules alone (the model's inputs), for tests that pin the rules' own behaviour."""
     return Tagger(taxonomy)
 
 
@@ -118,6 +125,6 @@ def demo_warehouse(request, tmp_path_factory):
         with SampleSite() as site, Fetcher(limits) as fetcher:
             feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
             rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
-            Pipeline(engine, Tagger(taxonomy), taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+            Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
         yield engine
         engine.dispose()

@@ -132,3 +132,32 @@ def test_replay_rebuilds_past_days_without_the_network(tmp_path):
         assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == 35
     engine.dispose()
     assert newsmon("replay", "--from", "2025-02-02", "--to", "2025-01-27", "--warehouse", url).returncode == 2
+
+
+def test_streams_survive_undecodable_lines_in_any_locale():
+    """A lone surrogate escape (valid JSON), invalid UTF-8 and a non-object are errors for their line only."""
+    good = b'{"id": 1, "text": "Russia and Iran signed a treaty."}\n'
+    stdin = good + b'{"id": 2, "text": "\\ud800 Russia and Iran"}\n' + b"\xff\xfe not utf-8\n" + b"[1]\n" + good
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "tag"], input=stdin, capture_output=True,
+                            cwd=PROJECT_ROOT, env={**__import__("os").environ, "LC_ALL": "C", "LANG": "C",
+                                                   "PYTHONIOENCODING": "ascii"}, timeout=300)
+    assert b"Traceback" not in result.stderr
+    out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(out) == 5 and result.returncode == 1
+    assert "relevant" in out[0] and "relevant" in out[1] and "relevant" in out[4]
+    assert out[2]["error"].startswith("line 3: not UTF-8") and out[3]["error"] == "line 4: expected a JSON object"
+
+
+def test_tag_and_extract_cap_what_one_line_may_cost():
+    sentence = "Russia and Iran agreed to expand the supply of gas through Gazprom. "
+    huge = {"id": "big", "title": "Gas", "text": sentence * 20_000}  # 1.4 MB of text
+    result = newsmon("tag", stdin=json.dumps(huge) + "\n", env={"NEWSMON_MAX_TAG_CHARS": "50000"})
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["truncated"].startswith("tagged the first 50000 of") and out["relevant"]
+    page = "<html><body><article><p>" + ("Russia and Iran signed a deal. " * 120_000) + "</p></article></body></html>"
+    result = newsmon("extract", stdin=json.dumps({"id": "p", "html": page}) + "\n",
+                     env={"NEWSMON_MAX_EXTRACT_BYTES": "200000"})
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["truncated"].startswith("page cut at 200000 of") and len(out["text"]) < 200_000

@@ -93,5 +93,6 @@ def test_charset_from_the_http_header_wins(rules):
 def test_cli_output_shape(rules):
     result = extract(FLAGSHIP["path"], rules)
     data = json.loads(result.as_json("x1"))
-    assert set(data) == {"id", "title", "text", "published", "authors", "lang", "canonical_url", "method"}
+    assert set(data) == {"id", "title", "text", "published", "authors", "lang", "canonical_url", "method", "truncated"}
+    assert data["truncated"] is None  # the page is far under the cap
     assert data["published"].endswith("Z")

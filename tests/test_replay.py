@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from pipeline.config import FeedSource
 from pipeline.httpclient import Fetcher
+from pipeline.tagging import Tagger
 from pipeline.replay import (archive_page_url, days_of, fetch_archive_entries, load_archive_history, replay_interval)
 from pipeline.runner import Pipeline, RunOptions
 from pipeline.sample_site import SampleSite
@@ -95,10 +96,10 @@ def test_replay_restores_one_interval_and_leaves_the_rest(loaded, taxonomy, rule
     assert snapshot(loaded) == before
 
 
-def test_replay_with_a_new_taxonomy_writes_the_new_version(loaded, taxonomy, rules):
+def test_replay_with_a_new_taxonomy_writes_the_new_version(loaded, taxonomy, rules, tagger):
     before_counts = counts(loaded)
     revised = dataclasses.replace(taxonomy, version="replay-test-2")
-    replay_interval(loaded, revised, rules, *ALL_TIME)
+    replay_interval(loaded, revised, rules, *ALL_TIME, tagger=Tagger(revised, tagger.model))
     with loaded.connect() as conn:
         versions = dict(conn.execute(text(
             "SELECT taxonomy_version, COUNT(*) FROM article_relevance GROUP BY taxonomy_version")).all())

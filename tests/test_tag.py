@@ -28,6 +28,13 @@ def assert_evidence_slices(result, title: str, text: str) -> None:
 
 # ---------------------------------------------------------------- relevance
 
+
+@pytest.fixture(scope="module")
+def tagger(rule_tagger):
+    """These tests pin the rules' own behaviour (the learned model's inputs); the shipped tagger, rules and model
+    together, is tested in test_tagging_quality.py."""
+    return rule_tagger
+
 def test_a_transfer_between_the_two_states_is_relevant_with_its_sentence_as_evidence(tagger):
     text = "Officials spoke on Monday. Russia will deliver Su-35 fighter jets to Iran next year, the ministry said."
     result = tagger.tag("Jets for Tehran", text)

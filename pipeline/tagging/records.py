@@ -40,6 +40,7 @@ class TagResult:
     taxonomy_version: str
     entities: tuple[EntityMention, ...] = ()
     trace: tuple[str, ...] = ()  # the rule that decided relevance
+    truncated: str | None = None  # set when only the text's first characters were tagged
 
     def as_dict(self, item_id=None, explain: bool = False) -> dict:
         row = {
@@ -52,6 +53,8 @@ class TagResult:
                           "end": e.end} for e in self.entities],
             "taxonomy_version": self.taxonomy_version,
         }
+        if self.truncated:
+            row["truncated"] = self.truncated
         if explain:
             row["trace"] = {"relevance": list(self.trace), **{t.topic: list(t.trace) for t in self.topics}}
         return row

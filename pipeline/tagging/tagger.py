@@ -8,6 +8,7 @@ rules, or `Tagger(spec)`) the rules decide everything.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -34,7 +35,13 @@ class Tagger:
         # a model trained without the rules' topic verdicts does not need the rules' topic pass
         self.rule_topics = model is None or model.header.get("rule_verdicts", True)
 
-    def tag(self, title: str | None, text: str) -> TagResult:
+    def tag(self, title: str | None, text: str, max_chars: int | None = None) -> TagResult:
+        """Tag an article; with `max_chars`, only the text's first characters (cut at a space) are read."""
+        title, text = (title or "")[:2000], text or ""
+        if max_chars is not None and len(text) > max_chars:
+            cut = text.rfind(" ", 0, max_chars)
+            result = self.tag(title, text[:cut if cut > max_chars // 2 else max_chars])
+            return dataclasses.replace(result, truncated=f"tagged the first {max_chars} of {len(text)} characters")
         analysis = self.rules.analyse(title, text, topics=self.rule_topics)
         result = analysis.result(self.version)
         if self.model is None:

@@ -248,11 +248,12 @@ def _upsert_articles(conn, articles: list[ArticleRecord], source_id: int, run_id
         date_source=a.date_source, fetched_at=a.fetched_at, language=a.language,
         declared_language=a.declared_language, extraction_method=a.extraction_method, word_count=a.word_count,
         text=a.text, text_hash=a.text_hash, minhash=a.minhash, first_run_id=run_id, updated_at=now,
+        truncated=a.truncated,
     ) for a in articles]
     upsert(conn, table, rows, ["url_hash"], [
         "canonical_url", "title", "authors", "site_name", "published_at", "published_raw", "date_problem", "day",
         "week", "month", "date_source", "language", "declared_language", "extraction_method", "word_count", "text",
-        "text_hash", "minhash", "updated_at"])
+        "text_hash", "minhash", "updated_at", "truncated"])
     return existing_articles(conn, [a.url_hash for a in articles])
 
 
