@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -82,14 +83,72 @@ def cmd_run(args, settings) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         settings = settings.with_limits(private_allowlist=allowlist)
+    one_off = bool(args.feeds) and Path(args.feeds).resolve() != Path(settings.feeds_path).resolve()
     feeds = load_feeds(Path(args.feeds) if args.feeds else settings.feeds_path)
+    if one_off:
+        _progress(f"newsmon run: a one-off feed list ({args.feeds}): sources missing from it stay enabled")
     taxonomy = load_taxonomy(settings.taxonomy_path)
     engine = _engine(args, settings)
     with Fetcher(settings.limits) as fetcher:
         pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress)
-        report = pipeline.run(feeds, RunOptions(mode="live", interval=interval, triggered_by="newsmon run",
-                                                respect_backoff=not args.force))
+        with _stop_on_signals(pipeline.stop):
+            report = pipeline.run(feeds, RunOptions(mode="live", interval=interval, triggered_by="newsmon run",
+                                                    respect_backoff=not args.force, configured_feeds=not one_off))
     print(trend_summary(engine, report))
+    if report.status == "interrupted":
+        print("newsmon run: interrupted; the finished feeds are stored, run it again for the rest", file=sys.stderr)
+        return 130
+    return 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop):
+    """SIGINT/SIGTERM set `stop`: no new feed or page is started, what finished is committed, the run is recorded
+    as interrupted. A second signal stops at once (KeyboardInterrupt)."""
+    import signal
+
+    def handler(signum, _frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        _progress(f"newsmon: {signal.Signals(signum).name}: finishing the pages under way, starting nothing new "
+                  "(send it again to stop at once)")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def cmd_runs(args, settings) -> int:
+    from .warehouse.db import tables, upgrade
+
+    engine = _engine(args, settings)
+    upgrade(engine)
+    runs = tables(engine).tables["pipeline_runs"]
+    from sqlalchemy import select
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(args.limit)).mappings().all()
+    from .trends import format_table
+
+    columns = ["id", "mode", "status", "started_at", "finished_at", "feeds_ok", "feeds_failed", "feeds_skipped",
+               "articles_new", "triggered_by", "error"]
+    print(format_table(columns, [[str(row[c])[:60] if row[c] is not None else "" for c in columns] for row in rows])
+          if rows else "(no runs yet)")
+    return 0
+
+
+def cmd_refresh(args, settings) -> int:
+    from .summaries import refresh_summaries
+    from .warehouse.db import upgrade
+
+    engine = _engine(args, settings)
+    upgrade(engine)
+    refresh_summaries(engine)
+    print("trend summaries refreshed from the stored articles and tags")
     return 0
 
 
@@ -241,7 +300,8 @@ def cmd_train(args, settings) -> int:
         raise UsageError(f"no labelled articles to train on in {corpus} (split train) or {devset}")
     _progress(f"newsmon train: {len(train)} real and {len(synthetic)} synthetic training articles, {len(tune)} "
               f"tuning articles, taxonomy {spec.version}")
-    model = train_model(spec, train, tune, seed=args.seed, progress=_progress, synthetic=synthetic)
+    model = train_model(spec, train, tune, seed=args.seed, progress=_progress, synthetic=synthetic,
+                        use_rules=args.rule_verdicts)
     out = Path(args.out) if args.out else default_model_path(spec)
     model.save(out)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB; relevance: {len(model.relevance.vocabulary)} features, "
@@ -376,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="non-public networks this run may fetch from, e.g. 127.0.0.1/32 (a local test server "
                           "only; replaces NEWSMON_PRIVATE_ALLOWLIST; link-local and metadata addresses never)")
     run.set_defaults(func=cmd_run)
+    runs = with_warehouse(sub.add_parser("runs", help="list the latest runs and their state (running, ok, partial, "
+                                         "failed, interrupted, abandoned)"))
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(func=cmd_runs)
+    refresh = with_warehouse(sub.add_parser("refresh", help="bring the trend summaries up to the stored articles"))
+    refresh.set_defaults(func=cmd_refresh)
     replay = with_warehouse(sub.add_parser(
         "replay", help="rebuild past days from the stored raw pages: re-extract, re-clean, re-tag, reload"))
     replay.add_argument("--from", dest="start", required=True, help="first day (YYYY-MM-DD)")
@@ -407,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--taxonomy", help="taxonomy file (default: the one in use)")
     train.add_argument("--out", help="where to write the model (default: beside the taxonomy file)")
     train.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same file)")
+    train.add_argument("--rule-verdicts", action="store_true",
+                       help="also give the model the rules' own relevance and topic verdicts as features (the "
+                            "'hybrid' of docs/tagging.md: no better on the dev split, and slower)")
     train.set_defaults(func=cmd_train)
     extract = sub.add_parser("extract", help="extract JSON Lines pages from stdin: {id, url, html}")
     extract.set_defaults(func=cmd_extract)

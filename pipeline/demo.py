@@ -51,8 +51,9 @@ def trend_summary(engine, report: RunReport) -> str:
     """Run totals, what failed and why, and the per-topic trend table."""
     counts = report.counts
     lines = [
-        f"Run {report.run_id} ({report.status}): {counts['feeds_ok']}/{counts['feeds_total']} feeds fetched, "
-        f"{counts['articles_new']} new articles, {counts['articles_failed']} items failed or refused.",
+        f"Run {report.run_id} ({report.status}): {counts['feeds_ok']} of {counts['feeds_total']} feeds fetched, "
+        f"{counts['feeds_failed']} failed, {counts.get('feeds_skipped', 0)} skipped; {counts['articles_new']} new "
+        f"articles, {counts['articles_failed']} items failed or refused.",
     ]
     for feed in report.feeds:
         if feed.status not in ("ok", "not_modified"):

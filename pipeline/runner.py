@@ -44,6 +44,7 @@ class RunOptions:
     interval: tuple[datetime, datetime] | None = None
     triggered_by: str | None = None
     respect_backoff: bool = True
+    configured_feeds: bool = True  # the configured feed list: sources missing from it are disabled (not for --feeds)
 
 
 @dataclass
@@ -70,8 +71,11 @@ Progress = Callable[[str], None]
 
 
 def new_counts(feeds_total: int) -> dict[str, int]:
-    return dict(feeds_total=feeds_total, feeds_ok=0, feeds_failed=0, items_seen=0, articles_new=0,
+    return dict(feeds_total=feeds_total, feeds_ok=0, feeds_failed=0, feeds_skipped=0, items_seen=0, articles_new=0,
                 articles_updated=0, articles_failed=0, articles_relevant=0)
+
+
+SKIPPED = "skipped"  # a feed not fetched this run: slowed down after failures, or the run was interrupted
 
 
 class Pipeline:
@@ -85,6 +89,7 @@ class Pipeline:
         self._load_lock = threading.Lock()
         self._page_pool: ThreadPoolExecutor | None = None
         self._story_index = None
+        self.stop = threading.Event()  # set (by a signal handler) to stop starting new work; finished feeds are kept
 
     # ------------------------------------------------------------------ run
     def run(self, feeds: list[FeedSource], options: RunOptions = RunOptions()) -> RunReport:
@@ -112,8 +117,10 @@ class Pipeline:
         now = datetime.now(timezone.utc)
         upgrade(self.engine)
         with self.engine.begin() as conn:
+            for stale in load.close_stale_runs(conn, now):
+                self.progress(f"run {stale} was left running by a process that is gone: closed as abandoned")
             load.record_taxonomy(conn, self.taxonomy, now)
-            source_ids = load.sync_sources(conn, feeds, now)
+            source_ids = load.sync_sources(conn, feeds, now, configured=options.configured_feeds)
             run_id = load.start_run(conn, options.mode, now, options.interval, options.triggered_by,
                                     self.taxonomy.version)
         self.progress(f"run {run_id}: {len(feeds)} feeds")
@@ -123,20 +130,31 @@ class Pipeline:
         """Close the run row with its counts; status ok, partial (some feed failed) or failed (error)."""
         counts = new_counts(feeds_total)
         for feed_report in feeds:
-            ok = feed_report.status in (OK, NOT_MODIFIED, "skipped")
-            counts["feeds_ok" if ok else "feeds_failed"] += 1
+            key = "feeds_skipped" if feed_report.status == SKIPPED else \
+                "feeds_ok" if feed_report.status in (OK, NOT_MODIFIED) else "feeds_failed"
+            counts[key] += 1
             for key in ("items_seen", "articles_new", "articles_updated", "articles_failed", "articles_relevant"):
                 counts[key] += getattr(feed_report, key)
-        status = "failed" if error else ("ok" if counts["feeds_failed"] == 0 else "partial")
+        counts["feeds_skipped"] += max(0, feeds_total - len(feeds))  # disabled, or never reached
+        if error:
+            status = "failed"
+        elif self.stop.is_set():
+            status, error = "interrupted", "interrupted: stopped by a signal; finished feeds are kept, a rerun does the rest"
+        else:
+            status = "ok" if counts["feeds_failed"] == 0 else "partial"
         try:
             with self.engine.begin() as conn:
                 load.finish_run(conn, run_id, status, counts, error)
         except DBAPIError:
-            if error is None:
+            if status != "failed":
                 raise
             log.exception("could not record the end of run %s", run_id)
-        if error is None:
-            refresh_summaries(self.engine)  # the trend views read the summaries: bring them up to this run
+        try:
+            refresh_summaries(self.engine)  # the views read the summaries: bring them up to what was committed
+        except DBAPIError:
+            if status != "failed":
+                raise
+            log.exception("could not refresh the summaries after run %s; `newsmon refresh` does it", run_id)
         return RunReport(run_id, status, counts, list(feeds))
 
     def close(self) -> None:
@@ -163,12 +181,14 @@ class Pipeline:
         """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised;
         warehouse errors are raised (the caller or Airflow retries)."""
         now = datetime.now(timezone.utc)
+        if self.stop.is_set():
+            return FeedReport(feed.name, SKIPPED, "the run was interrupted before this feed")
         with self.engine.connect() as conn:
             state = load.feed_state(conn, source_id)
             known = load.known_items(conn, source_id)
         retry_at = load.utc(state["next_fetch_after"])
         if options.respect_backoff and retry_at and retry_at > now:
-            return FeedReport(feed.name, "skipped", f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
+            return FeedReport(feed.name, SKIPPED, f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
         try:
             batch = self.process_feed(feed, source_id, state, known)
         except Exception as exc:  # a bug in one feed's processing must not stop the others
@@ -270,6 +290,11 @@ class Pipeline:
                 batch.fetches.append(("article", FetchResult(item.url, REFUSED, item.error or "refused")))
         fresh = [i for i in todo if i.url_hash not in stored]
         outcomes += [replace(i, state="done") for i in todo if i.url_hash in stored]
+        cap = self.fetcher.limits.max_items_per_feed
+        if len(fresh) > cap:  # a feed listing thousands of items: the rest waits for the next runs, recorded
+            waiting = f"waiting: over this run's cap of {cap} new items per feed (NEWSMON_MAX_ITEMS_PER_FEED)"
+            outcomes += [replace(i, state="failed", error=waiting) for i in fresh[cap:]]
+            fresh = fresh[:cap]
         articles = []
         for outcome, article, fetches in self.page_pool.map(lambda i: self.process_item(feed, i), fresh):
             outcomes.append(outcome)
@@ -282,6 +307,8 @@ class Pipeline:
     def process_item(self, feed: FeedSource, item: ItemOutcome):
         """Fetch, extract, clean and tag one article page. Returns (outcome, article or None, fetches)."""
         fetches: list[tuple[str, FetchResult]] = []
+        if self.stop.is_set():  # not fetched: the next run picks it up (its attempts are not counted)
+            return replace(item, state="failed", error="waiting: the run was interrupted"), None, fetches
         attempts = item.attempts + 1
         decision, robots_fetch = self.robots.check(item.url)
         if robots_fetch is not None:

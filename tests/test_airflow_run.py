@@ -80,7 +80,7 @@ def test_news_daily_live_then_again_then_a_past_day(dags, warehouse):
         ("live", "partial", 4, 1, 35), ("live", "partial", 4, 1, 0), ("replay", "ok", 4, 0, 0)]
     assert runs[0].interval_start is not None and runs[0].interval_end is not None
     assert str(runs[2].interval_start)[:10] == "2025-01-27" and str(runs[2].interval_end)[:10] == "2025-01-28"
-    assert {"diplomacy", "defence", "nuclear"} <= founding
+    assert {"diplomacy", "defence"} <= founding
 
     trends = dags["news_trends"]
     checked = trends.test()

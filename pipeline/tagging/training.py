@@ -50,7 +50,7 @@ class _Article:
 
 def train_model(spec: TaxonomySpec, train: Iterable, tune: Iterable, seed: int = 0,
                 progress: Callable[[str], None] | None = None, synthetic: Iterable = (),
-                use_rules: bool = True) -> TaggerModel:
+                use_rules: bool = False) -> TaggerModel:
     """Train on `train` labelled articles (and `synthetic` ones, weighted down), choose the thresholds on `tune`;
     returns the model (not saved). `use_rules=False` leaves out the rules' own verdicts (a purely learned model
     over the lexicons, relations and words; the hybrid keeps them as features)."""

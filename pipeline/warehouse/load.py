@@ -4,6 +4,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import socket
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -49,15 +51,17 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def sync_sources(conn: Connection, feeds: list[FeedSource], now: datetime) -> dict[str, int]:
-    """Insert or update the configured feeds; feeds no longer configured are disabled, never deleted."""
+def sync_sources(conn: Connection, feeds: list[FeedSource], now: datetime, configured: bool = True) -> dict[str, int]:
+    """Insert or update the feeds; when they are the configured list (`configured`), feeds no longer in it are
+    disabled, never deleted. A one-off list (`newsmon run --feeds other.yaml`) disables nothing."""
     sources = tables(conn).tables["sources"]
     rows = [dict(name=f.name, feed_url=f.url, site_url=f.site, language=f.language, country=f.country,
                  perspective=f.perspective, archive=f.archive, enabled=f.enabled, created_at=now) for f in feeds]
     upsert(conn, sources, rows, ["name"],
            ["feed_url", "site_url", "language", "country", "perspective", "archive", "enabled"])
     names = [f.name for f in feeds]
-    conn.execute(update(sources).where(sources.c.name.not_in(names)).values(enabled=False))
+    if configured:
+        conn.execute(update(sources).where(sources.c.name.not_in(names)).values(enabled=False))
     return dict(conn.execute(select(sources.c.name, sources.c.id).where(sources.c.name.in_(names))).all())
 
 
@@ -78,7 +82,45 @@ def start_run(conn: Connection, mode: str, now: datetime, interval: tuple[dateti
     start, end = interval or (None, None)
     return conn.execute(runs.insert().values(
         mode=mode, triggered_by=triggered_by, interval_start=start, interval_end=end, started_at=now,
-        status="running", taxonomy_version=taxonomy_version).returning(runs.c.id)).scalar_one()
+        status="running", taxonomy_version=taxonomy_version, pid=os.getpid(),
+        host=socket.gethostname()[:255]).returning(runs.c.id)).scalar_one()
+
+
+STALE_RUN_HOURS = 24  # a run still `running` after this long is closed as abandoned by the next run
+
+
+def close_stale_runs(conn: Connection, now: datetime, stale_after: timedelta = timedelta(hours=STALE_RUN_HOURS),
+                     host: str | None = None) -> list[int]:
+    """Close as `abandoned` the runs left `running` by a process that is gone (a `newsmon` run on this host whose
+    pid no longer exists) or that are older than `stale_after` (any run, Airflow's included, whose tasks run in
+    processes of their own). Returns the ids closed."""
+    runs = tables(conn).tables["pipeline_runs"]
+    host = host or socket.gethostname()[:255]
+    closed = []
+    for run in conn.execute(select(runs.c.id, runs.c.started_at, runs.c.pid, runs.c.host, runs.c.triggered_by)
+                            .where(runs.c.status == "running")).mappings():
+        started = utc(run["started_at"])
+        if started and started < now - stale_after:
+            why = f"abandoned: still running {stale_after.total_seconds() / 3600:.0f} hours after it started"
+        elif (run["host"] == host and run["pid"] and run["pid"] != os.getpid()
+              and str(run["triggered_by"] or "").startswith("newsmon") and not _process_alive(run["pid"])):
+            why = f"abandoned: its process {run['pid']} on {host} is gone (killed, or the machine restarted)"
+        else:
+            continue
+        conn.execute(update(runs).where(runs.c.id == run["id"], runs.c.status == "running").values(
+            status="abandoned", finished_at=now, error=why))
+        closed.append(run["id"])
+    return closed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that pid
+    return True
 
 
 def finish_run(conn: Connection, run_id: int, status: str, counts: dict[str, int], error: str | None = None):

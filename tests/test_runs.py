@@ -1,0 +1,148 @@
+"""Runs that end cleanly and count honestly: signals, abandoned runs, skipped feeds, one-off feed lists, item caps."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from pipeline.config import FeedSource, load_feeds
+from pipeline.httpclient import Fetcher
+from pipeline.runner import Pipeline, RunOptions
+from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.settings import PROJECT_ROOT
+from pipeline.warehouse import load
+from pipeline.warehouse.db import make_engine
+from tests.faults import fault_routes
+
+
+def feed(name, url):
+    return FeedSource(name=name, url=url, site=None, language="en", country="GB", perspective="western")
+
+
+def run_with(engine, taxonomy, tagger, rules, limits, feeds, **options):
+    with Fetcher(limits) as fetcher:
+        return Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test", **options))
+
+
+def test_sigint_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted(tmp_path):
+    """A real `newsmon run` (one feed at a time) gets SIGINT once its first feed is stored: the feed under way
+    finishes, the rest are skipped, the run is `interrupted`, the exit is prompt, and a rerun does the rest."""
+    with SampleSite(routes=fault_routes()) as site:
+        feeds = tmp_path / "feeds.yaml"
+        slow = "".join(f"  - name: Slow {n}\n    url: {site.url('/fault/slow')}?{n}\n    language: en\n"
+                       f"    country: GB\n    perspective: western\n" for n in range(4))
+        feeds.write_text("feeds:\n  - name: Caspian Dispatch\n    url: " + site.url("/feeds/world.rss")
+                         + "\n    language: en\n    country: GB\n    perspective: western\n" + slow, encoding="utf-8")
+        url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+        env = {**os.environ, "NEWSMON_WORKERS": "1", "NEWSMON_FETCH_DEADLINE": "2", "NEWSMON_RETRIES": "0",
+               "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32", "NEWSMON_FEEDS": str(feeds)}
+        process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url],
+                                   cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in process.stderr:
+            if line.startswith("[1/5]"):
+                break
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        out, err = process.communicate(timeout=60)
+        assert time.monotonic() - started < 20, "the run did not stop within the deadline of the fetch under way"
+        assert process.returncode == 130 and "Traceback" not in err, err
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            run = conn.execute(text("SELECT status, feeds_ok, feeds_skipped, articles_new, error FROM pipeline_runs"))\
+                .mappings().one()
+            articles = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
+        assert run["status"] == "interrupted" and run["feeds_skipped"] >= 2 and "interrupted" in run["error"]
+        assert run["articles_new"] == articles > 0  # the finished feed is stored
+        assert "skipped" in out
+        rerun = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url], cwd=PROJECT_ROOT,
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        with engine.connect() as conn:
+            statuses = conn.execute(text("SELECT status FROM pipeline_runs ORDER BY id")).scalars().all()
+            assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == articles  # nothing twice
+        assert statuses == ["interrupted", "partial"]  # the slow feeds time out: partial, not skipped
+        engine.dispose()
+
+
+def test_a_run_left_running_by_a_dead_process_or_for_too_long_is_closed_as_abandoned(engine, taxonomy):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        gone = load.start_run(conn, "live", now, None, "newsmon run", taxonomy.version)
+        conn.execute(text("UPDATE pipeline_runs SET pid = :pid WHERE id = :id"), {"pid": dead.pid, "id": gone})
+        old = load.start_run(conn, "live", now - timedelta(days=3), None, "airflow", taxonomy.version)
+        alive = load.start_run(conn, "live", now, None, "airflow", taxonomy.version)
+    with engine.begin() as conn:
+        closed = load.close_stale_runs(conn, now)
+    assert sorted(closed) == sorted([gone, old])
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, status FROM pipeline_runs")).all())
+        errors = dict(conn.execute(text("SELECT id, error FROM pipeline_runs")).all())
+    assert rows == {gone: "abandoned", old: "abandoned", alive: "running"}
+    assert "is gone" in errors[gone] and "still running" in errors[old]
+
+
+def test_newsmon_runs_lists_the_runs_and_refresh_brings_the_summaries_up(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    engine = make_engine(url)
+    from pipeline.warehouse.db import upgrade
+
+    upgrade(engine)
+    with engine.begin() as conn:
+        load.start_run(conn, "live", datetime.now(timezone.utc), None, "newsmon run", "2026.1")
+    engine.dispose()
+    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "runs", "--warehouse", url], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "running" in listed.stdout and "newsmon run" in listed.stdout
+    refreshed = subprocess.run([sys.executable, "-m", "pipeline.cli", "refresh", "--warehouse", url],
+                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert refreshed.returncode == 0 and "refreshed" in refreshed.stdout
+
+
+def test_skipped_feeds_are_counted_as_skipped_not_fetched(engine, taxonomy, tagger, rules, limits):
+    with SampleSite(routes=fault_routes()) as site:
+        feeds = [feed("Good", site.url("/feeds/world.rss")), feed("Gone", site.url("/fault/404"))]
+        for _ in range(2):  # two permanent failures in a row slow the dead feed down
+            run_with(engine, taxonomy, tagger, rules, limits, feeds)
+        third = run_with(engine, taxonomy, tagger, rules, limits, feeds)
+    assert third.counts["feeds_skipped"] == 1 and third.counts["feeds_ok"] == 1 and third.counts["feeds_failed"] == 0
+    from pipeline.demo import trend_summary
+
+    assert "1 of 2 feeds fetched, 0 failed, 1 skipped" in trend_summary(engine, third)
+
+
+def test_a_one_off_feed_list_disables_no_configured_source(engine, taxonomy, tagger, rules, limits):
+    with SampleSite(routes=fault_routes()) as site:
+        configured = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
+        run_with(engine, taxonomy, tagger, rules, limits, configured)
+        run_with(engine, taxonomy, tagger, rules, limits, configured[:1], configured_feeds=False)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM sources WHERE enabled = FALSE")).scalar() == 0
+        run_with(engine, taxonomy, tagger, rules, limits, configured[:1])  # the configured list says so: disabled
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM sources WHERE enabled = FALSE")).scalar() == len(configured) - 1
+
+
+def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxonomy, tagger, rules, limits):
+    with SampleSite(routes=fault_routes()) as site:
+        feeds = [feed("World", site.url("/feeds/world.rss"))]
+        capped = dataclasses.replace(limits, max_items_per_feed=3)
+        first = run_with(engine, taxonomy, tagger, rules, capped, feeds)
+        with engine.connect() as conn:
+            waiting = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed' "
+                                        "AND last_error LIKE 'waiting: over this run''s cap%'")).scalar()
+        assert first.counts["articles_new"] == 3 and waiting > 0
+        total = 3
+        for _ in range(12):  # each later run takes the next three; nothing is fetched twice
+            total += run_with(engine, taxonomy, tagger, rules, capped, feeds).counts["articles_new"]
+        with engine.connect() as conn:
+            left = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed'")).scalar()
+            stored = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
+        assert left == 0 and stored == total
