@@ -4,8 +4,10 @@ method that won is recorded. Quality and speed are measured by `python -m bench 
 """
 from __future__ import annotations
 
+import codecs
 import json
 import logging
+import re
 import threading
 from copy import deepcopy
 from dataclasses import dataclass
@@ -79,7 +81,53 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     # valid UTF-8 is tried before statistical detection, which is slow and only guesses
     candidates = [e for e in (bom, *declared, in_page, "utf-8") if e]
     dammit = UnicodeDammit(data, known_definite_encodings=candidates, is_html=True)
-    return dammit.unicode_markup or data.decode("utf-8", "replace")
+    markup = dammit.unicode_markup or data.decode("utf-8", "replace")
+    disagree = not bom and len({_codec_name(e) for e in (*declared, in_page) if e}) > 1
+    if disagree or _looks_like_cyrillic_mojibake(markup):
+        markup = _most_plausible(data, [*declared, in_page, "utf-8", "cp1251", "koi8-r", "iso-8859-5"], markup)
+    return markup
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{3,}")
+
+
+def _looks_like_cyrillic_mojibake(text: str) -> bool:
+    """Cyrillic text in which most letters are capitals: a Cyrillic page read in the wrong Cyrillic code page
+    (cp1251 read as KOI8-R swaps the cases)."""
+    words = _CYRILLIC_WORD.findall(text[:20000])
+    letters = "".join(words[:300])
+    return len(words) >= 5 and sum(c.isupper() for c in letters) > 0.5 * len(letters)
+
+
+def _most_plausible(data: bytes, encodings: list[str], current: str) -> str:
+    """When the declared charsets disagree (or the text looks wrong), decode with each that can and keep the most
+    plausible: for Cyrillic, the share of words the Russian dictionary knows; else the fewest mojibake signs."""
+    from ftfy.badness import badness
+
+    from .tagging.lexicon import known_russian_word
+
+    def plausibility(text: str) -> float:
+        words = _CYRILLIC_WORD.findall(text[:50000])[:200]
+        known = sum(known_russian_word(w.lower()) for w in words) / len(words) if words else 0.0
+        return known - 0.01 * badness(text[:50000]) - text.count("\ufffd") / max(1, len(text))
+
+    best, best_score = current, plausibility(current)
+    for encoding in dict.fromkeys(_codec_name(e) for e in encodings if e):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = plausibility(text)
+        if score > best_score + 0.05:
+            best, best_score = text, score
+    return best
 
 
 def _protect_zwnj(html: str) -> tuple[str, str | None]:

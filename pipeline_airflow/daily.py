@@ -91,6 +91,7 @@ def plan_run(params: dict, context) -> list[dict]:
     mode = choose_mode(params.get("mode") or "auto", _run_type(context), end, datetime.now(timezone.utc))
     config = run_config(params)
     taxonomy = load_taxonomy(config.taxonomy_path)
+    tagger_for(taxonomy)  # a missing or stale model fails the plan, before any feed is fetched
     triggered_by = f"airflow {context['dag'].dag_id} {context['run_id']}"
     engine = make_engine(warehouse_url())
     try:
@@ -123,13 +124,25 @@ def _offline_pipeline(engine, taxonomy=None):
     return Pipeline(engine, None, taxonomy, None, SimpleNamespace(limits=FetchLimits()))
 
 
+def tagger_for(taxonomy):
+    """The taxonomy's trained tagger; a missing or stale model fails the task at once (retrying cannot help), with
+    the message saying how to rebuild it."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipeline.tagging import ModelError, load_tagger
+
+    try:
+        return load_tagger(taxonomy)
+    except ModelError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
 def process_feed(job: dict, params: dict) -> dict:
     """Run one job: fetch one feed live, fetch its paged history, or replay one source's archive."""
     from pipeline.config import load_cleaning, load_feeds, load_taxonomy
     from pipeline.httpclient import Fetcher
     from pipeline.replay import load_archive_history, replay_source
     from pipeline.runner import Pipeline, RunOptions
-    from pipeline.tag import Tagger
     from pipeline.warehouse.db import make_engine
 
     from .warehouse import warehouse_url
@@ -140,11 +153,11 @@ def process_feed(job: dict, params: dict) -> dict:
     engine = make_engine(warehouse_url())
     try:
         if job["mode"] == "replay":
-            report = replay_source(engine, rules, Tagger(taxonomy), job["source_id"], job["feed"], start, end)
+            report = replay_source(engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start, end)
             return dataclasses.asdict(report)
         feed = {f.name: f for f in load_feeds(config.feeds_path, base_url=config.feeds_base_url)}[job["feed"]]
         with Fetcher(config.settings.limits) as fetcher:
-            pipeline = Pipeline(engine, Tagger(taxonomy), taxonomy, rules, fetcher)
+            pipeline = Pipeline(engine, tagger_for(taxonomy), taxonomy, rules, fetcher)
             try:
                 if job["mode"] == "archive":
                     report = load_archive_history(pipeline, feed, job["source_id"], job["run_id"], start, end)

@@ -15,10 +15,9 @@ def retag_range(params: dict) -> dict:
 
     from pipeline.config import load_taxonomy
     from pipeline.retag import retag_articles
-    from pipeline.tag import Tagger
     from pipeline.warehouse.db import make_engine, upgrade
 
-    from .daily import run_config
+    from .daily import run_config, tagger_for
     from .warehouse import warehouse_url
 
     start, last = date.fromisoformat(params["start_date"]), date.fromisoformat(params["end_date"])
@@ -29,10 +28,11 @@ def retag_range(params: dict) -> dict:
     if wanted and wanted != taxonomy.version:
         raise AirflowFailException(f"taxonomy_version {wanted!r} was asked for, but the taxonomy file is version "
                                    f"{taxonomy.version!r}; change the file or the param")
+    tagger = tagger_for(taxonomy)
     engine = make_engine(warehouse_url())
     try:
         upgrade(engine)
-        result = retag_articles(engine, Tagger(taxonomy), start, last + timedelta(days=1), params["dry_run"],
+        result = retag_articles(engine, tagger, start, last + timedelta(days=1), params["dry_run"],
                                 make_current=params.get("make_current", True))
     finally:
         engine.dispose()

@@ -115,6 +115,10 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
     retag = dags["news_retag"]
     every_day = {"start_date": "2025-01-01", "end_date": "2026-12-31", "taxonomy_path": str(tmp_path / "taxonomy.yaml"),
                  "dry_run": False, "make_current": True, "taxonomy_version": ""}  # complete: dag.test() keeps conf
+    # a new taxonomy needs its model: without one the task fails at once (no retries), saying what to run
+    untrained = retag.test(run_conf={**every_day, "dry_run": True})
+    assert untrained.state == "failed"
+    _train_small_model(load_taxonomy(tmp_path / "taxonomy.yaml"), tmp_path / "tagger-model.npz")
     dry = retag.test(run_conf={**every_day, "dry_run": True})
     assert dry.state == "success"
     with warehouse.connect() as conn:
@@ -129,3 +133,13 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
         new_rows = conn.execute(text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
                                 ).scalar_one()
     assert versions == {"retag-test-2"} and new_rows > 0
+
+
+def _train_small_model(taxonomy, path) -> None:
+    """`newsmon train` for a revised taxonomy, on a slice of the labelled data (quick; the retag is what is tested)."""
+    from pipeline.evaluate import read_devset
+    from pipeline.settings import PROJECT_ROOT
+    from pipeline.tagging.training import train_model
+
+    articles = read_devset(PROJECT_ROOT / "eval" / "devset")[::8]
+    train_model(taxonomy, articles[::2], articles[1::2]).save(path)

@@ -78,6 +78,8 @@ def articles() -> dict[str, tuple[bytes, str]]:
                                     "application/xhtml+xml"),
         "/a/wrong-header.html": (page("Договор wrong", RUSSIAN, charset_meta="windows-1251").encode("cp1251"),
                                  utf8),  # the header lies: not valid UTF-8
+        "/a/three-way.html": (page("Договор трёх кодировок", RUSSIAN, charset_meta="koi8-r").encode("cp1251"),
+                              utf8),  # header utf-8 (invalid), <meta> koi8-r (decodes, to mojibake), bytes cp1251
         "/a/nfd.html": (page(unicodedata.normalize("NFD", "Café treaty NFD"), nfd).encode("utf-8"), utf8),
         "/a/mojibake.html": (page("Téhéran mojibake".encode("utf-8").decode("latin-1"), mojibake).encode("utf-8"),
                              utf8),
@@ -104,7 +106,8 @@ def feed_xml(base: str) -> bytes:
     items = [
         ("BOM", "/a/bom-vs-header.html", "g-bom", ""), ("Header", "/a/header-vs-meta.html", "g-hm", ""),
         ("Meta", "/a/meta-only.html", "g-meta", ""), ("XML decl", "/a/xml-declaration.html", "g-xml", ""),
-        ("Wrong header", "/a/wrong-header.html", "g-wrong", ""), ("NFD", "/a/nfd.html", "g-nfd", ""),
+        ("Wrong header", "/a/wrong-header.html", "g-wrong", ""), ("Three-way", "/a/three-way.html", "g-three", ""),
+        ("NFD", "/a/nfd.html", "g-nfd", ""),
         ("Mojibake", "/a/mojibake.html", "g-moji", ""), ("Control", "/a/control.html", "g-ctl", ""),
         ("JSON-LD", "/a/json-ld.html", "g-ld", ""), ("XSS", "/a/xss.html", "g-xss", ""),
         ("XSS heading", "/a/xss-heading.html", "g-xss-h1", ""),
@@ -193,11 +196,11 @@ def test_every_item_is_kept_exactly_once(hostile):
     engine, base, *_ = hostile
     items = items_by_guid(engine)
     urls = [row["url"] for rows in items.values() for row in rows]
-    assert len(urls) == len(set(urls)) == 20  # 22 items; the exact duplicate and the tracking variant fold
+    assert len(urls) == len(set(urls)) == 21  # 23 items; the exact duplicate and the tracking variant fold
     assert len(items["g-shared"]) == 2  # a shared GUID does not merge two stories
     assert [row["url"] for row in items[None]] == [base + "/a/no-guid.html"]  # no GUID: keyed by its URL
     stored = article_by_path(engine, base)
-    assert len(stored) == 19 and "/a/dup.html" in stored  # every page once; the duplicates point at one article
+    assert len(stored) == 20 and "/a/dup.html" in stored  # every page once; the duplicates point at one article
     assert {row["state"] for rows in items.values() for row in rows} <= {"done", "gone"}
 
 
@@ -205,9 +208,13 @@ def test_charsets_are_decoded_from_the_bytes(hostile):
     engine, base, *_ = hostile
     stored = article_by_path(engine, base)
     assert stored["/a/bom-vs-header.html"]["title"].startswith("Café treaty")
-    for path in ("/a/header-vs-meta.html", "/a/meta-only.html", "/a/xml-declaration.html", "/a/wrong-header.html"):
+    for path in ("/a/header-vs-meta.html", "/a/meta-only.html", "/a/xml-declaration.html", "/a/wrong-header.html",
+                 "/a/three-way.html"):
         assert "Россия и Иран подписали договор" in stored[path]["text"], path
         assert stored[path]["title"].startswith("Договор"), path
+    # three declarations that disagree: the one that reads as Russian wins, and the language follows
+    assert stored["/a/three-way.html"]["title"] == "Договор трёх кодировок"
+    assert stored["/a/three-way.html"]["language"] == "ru"
 
 
 def test_text_is_stored_as_clean_nfc_with_mojibake_repaired(hostile):

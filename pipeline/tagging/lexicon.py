@@ -87,6 +87,12 @@ def russian_lemmas(word: str) -> tuple[str, ...]:
     return tuple(forms) or (word,)
 
 
+@lru_cache(maxsize=100_000)
+def known_russian_word(word: str) -> bool:
+    """Whether the Russian dictionary knows the word (a plausibility check for decoded text)."""
+    return _Morph.analyzer().word_is_known(word)
+
+
 def persian_base(word: str) -> str:
     """A Persian word without its plural suffix (کشورهای → کشور); short words are left alone."""
     for suffix in _PERSIAN_PLURALS:
