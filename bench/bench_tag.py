@@ -69,7 +69,7 @@ def run(args) -> int:
             random.Random(3).shuffle(articles)
         else:
             articles = build_articles(args.devset, lang, args.articles)
-        for name, build in (("rules (before)", lambda: Tagger(taxonomy)), ("hybrid (ships)", lambda: load_tagger(taxonomy))):
+        for name, build in (("rules (before)", lambda: Tagger(taxonomy)), ("learned (ships)", lambda: load_tagger(taxonomy))):
             russian_lemmas.cache_clear()
             started = time.perf_counter()
             tagger = build()
@@ -85,7 +85,7 @@ def run(args) -> int:
               "wall art/s", f">= {TARGET}")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print(f"Tagging {WORDS}-word articles on one core (CPU time of this process; wall time beside it); the rules "
-          "alone and the hybrid (rules + learned model) in the same run, on the same articles")
+          "alone and the shipped tagger (rules + learned model) in the same run, on the same articles")
     for row in [header] + rows:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
     print(f"machine check: a fixed pure-Python loop took {before_ms:.0f} ms of CPU before and {reference_ms():.0f} ms "

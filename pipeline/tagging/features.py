@@ -20,7 +20,8 @@ RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pai
 
 @dataclass(frozen=True)
 class SentenceFeatures:
-    """One sentence of an article with its feature names; `index` is its position in `RuleAnalysis.sentences`."""
+    """One sentence of an article with its feature names (empty unless it is a candidate for topics); `index` is its
+    position in `RuleAnalysis.sentences`."""
 
     index: int
     sentence: Sentence
@@ -45,37 +46,41 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
     for sentence, hits in zip(sentences, topic_hits):
         paragraph_topics.setdefault((sentence.field, sentence.paragraph), set()).update(hits)
 
+    paragraph_names = {key: ["para:" + h for h in hits] for key, hits in paragraph_topics.items()}
+    headline_names = ["headline:" + h for h in title_topics]
+    article_rules = [f"rule_article:{topic}" for topic in rule_topics]
     out = []
     previous_linked = False
     for index, sentence in enumerate(sentences):
         sides = _entity_sides(sentence, entity_sides)
         relation = _relation_kind(sentence, title_linked, linked_paragraphs, previous_linked, sides, analysis.relevant)
         previous_linked = sentence.link >= RELEVANCE_THRESHOLD
-        names = [f"rel:{relation}", f"field:{sentence.field}"]
-        if sentence.paragraph == 0:
-            names.append("lede")
         hits = topic_hits[index]
-        names += [f"{kind}|{relation}" for kind in hits]
-        names += list(hits)
-        if index > 0 and sentences[index - 1].paragraph == sentence.paragraph:
-            names += ["prev:" + h for h in topic_hits[index - 1]]
-        if index + 1 < len(sentences) and sentences[index + 1].paragraph == sentence.paragraph:
-            names += ["next:" + h for h in topic_hits[index + 1]]
-        names += ["para:" + h for h in paragraph_topics.get((sentence.field, sentence.paragraph), ())]
-        names += ["headline:" + h for h in title_topics]
-        names += [f"rule:{topic}" for topic in rule_topics if (topic, id(sentence)) in rule_sentences]
-        names += [f"rule_article:{topic}" for topic in rule_topics]
-        names += [f"side:{side}" for side in sides]
         lexical = list(hits)
         for label in sentence.hits:
-            if label.startswith("e:"):
-                lexical.append("entity:" + label[2:])
-            elif label in _CUE_LABELS:
-                lexical.append("cue:" + label)
+            named = _LABEL_NAMES.get(label) or _label_name(label)
+            if named is not None and named[0] != "topic":
+                lexical.append("entity:" + named[1] if named[0] == "entity" else named[1])
         candidate = relation != "none" or bool(hits) or bool(sides)
         if candidate or any(sentence.has(label) for label in _STATE_NAMES):  # words only where a model reads them
             lexical += _word_features(analysis, sentence)
-        names += lexical
+        names: list[str] = []
+        if candidate:  # only candidates are scored for topics: the others need no sentence features
+            names = [f"rel:{relation}", f"field:{sentence.field}"]
+            if sentence.paragraph == 0:
+                names.append("lede")
+            names += [f"{kind}|{relation}" for kind in hits]
+            names += list(hits)
+            if index > 0 and sentences[index - 1].paragraph == sentence.paragraph:
+                names += ["prev:" + h for h in topic_hits[index - 1]]
+            if index + 1 < len(sentences) and sentences[index + 1].paragraph == sentence.paragraph:
+                names += ["next:" + h for h in topic_hits[index + 1]]
+            names += paragraph_names.get((sentence.field, sentence.paragraph), ())
+            names += headline_names
+            names += [f"rule:{topic}" for topic in rule_topics if (topic, id(sentence)) in rule_sentences]
+            names += article_rules
+            names += [f"side:{side}" for side in sides]
+            names += lexical
         out.append(SentenceFeatures(index, sentence, relation, tuple(dict.fromkeys(names)), candidate,
                                     tuple(dict.fromkeys(lexical)), frozenset(sides)))
     return out
@@ -86,24 +91,48 @@ _CUE_LABELS = frozenset({"cue", "bicue", "wcue", "neg", "sector", "listmark", "o
                          "ref"})
 
 
+_LABEL_NAMES: dict[str, tuple[str, str] | None] = {}
+
+
+def _label_name(label: str) -> tuple[str, str] | None:
+    """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), ("cue", "cue:bicue") or None."""
+    if label not in _LABEL_NAMES:
+        if label.startswith("t:"):
+            named = ("topic", "term:" + label[2:])
+        elif label.startswith("w:"):
+            named = ("topic", "weak:" + label[2:])
+        elif label.startswith("ca") or label.startswith("cb"):
+            named = ("topic", "combo:" + label.split(":", 1)[1])
+        elif label.startswith("e:"):
+            named = ("entity", label[2:])
+        elif label in _CUE_LABELS:
+            named = ("cue", "cue:" + label)
+        else:
+            named = None
+        _LABEL_NAMES[label] = named
+    return _LABEL_NAMES[label]
+
+
 def _topic_hits(sentence: Sentence) -> set[str]:
-    """'term:TOPIC' and 'weak:TOPIC' for the topic lexicons' hits in the sentence (overlaps resolved)."""
+    """'term:TOPIC', 'weak:TOPIC' and 'combo:TOPIC' for the topic lexicons' hits in the sentence (overlaps
+    resolved)."""
     if not sentence.resolved and sentence.matches:
         sentence.hits, sentence.resolved = resolve_hits(sentence.matches), True
     hits = set()
     for label in sentence.hits:
-        if label.startswith("t:"):
-            hits.add("term:" + label[2:])
-        elif label.startswith("w:"):
-            hits.add("weak:" + label[2:])
-        elif label.startswith("ca") or label.startswith("cb"):
-            hits.add("combo:" + label.split(":", 1)[1])
+        named = _LABEL_NAMES.get(label) or _label_name(label)
+        if named is not None and named[0] == "topic":
+            hits.add(named[1])
     return hits
 
 
 def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
-    return {entity_sides[label[2:]] for label in sentence.hits
-            if label.startswith("e:") and entity_sides.get(label[2:]) in ("russia", "iran")}
+    sides = set()
+    for label in sentence.hits:
+        named = _LABEL_NAMES.get(label) or _label_name(label)
+        if named is not None and named[0] == "entity" and entity_sides.get(named[1]) in ("russia", "iran"):
+            sides.add(entity_sides[named[1]])
+    return sides
 
 
 def _relation_kind(sentence: Sentence, title_linked: bool, linked_paragraphs: set, previous_linked: bool,
@@ -133,20 +162,19 @@ def _word_features(analysis: RuleAnalysis, sentence: Sentence) -> list[str]:
     """Words of the sentence in their lookup form (numbers as '#'). Word pairs were tried and left out: no better
     on the real-news dev split, and a third of the tagger's time."""
     f = analysis.fields[0] if sentence.field == "title" else analysis.fields[1]
-    return [f"w={_word_key(token.word)}" for token in f.tokens[sentence.first:sentence.last]]
+    names = _WORD_NAMES
+    return [names.get(token.word) or _word_name(token.word) for token in f.tokens[sentence.first:sentence.last]]
 
 
-_WORD_KEYS: dict[str, str] = {}
+_WORD_NAMES: dict[str, str] = {}
 
 
-def _word_key(word: str) -> str:
-    """A word's lookup form (cached: the same few thousand words recur in every article)."""
-    key = _WORD_KEYS.get(word)
-    if key is None:
-        key = "#" if word[:1].isdigit() else term_key(word)
-        if len(_WORD_KEYS) < 500_000:
-            _WORD_KEYS[word] = key
-    return key
+def _word_name(word: str) -> str:
+    """A word's feature name, `w=` and its lookup form (cached: the same few thousand words recur everywhere)."""
+    name = "w=" + ("#" if word[:1].isdigit() else term_key(word))
+    if len(_WORD_NAMES) < 500_000:
+        _WORD_NAMES[word] = name
+    return name
 
 
 def pooled_features(sentences: list[SentenceFeatures]) -> tuple[str, ...]:

@@ -41,15 +41,18 @@ class LinearHead:
 
     def ids(self, names: Iterable[str]) -> np.ndarray:
         """The vocabulary ids of the known names among `names`."""
-        return np.fromiter((i for i in map(self.vocabulary.get, names) if i is not None), dtype=np.int64)
+        found = list(map(self.vocabulary.get, names))  # in C; the misses (None) are dropped below
+        return np.array([i for i in found if i is not None], dtype=np.int64)
 
     def probabilities(self, rows: list[np.ndarray]) -> np.ndarray:
         """P(label | row) for each row of feature ids (see `ids`): (rows, labels)."""
         logits = np.tile(self.bias, (len(rows), 1))
-        lengths = [len(row) for row in rows]
-        if sum(lengths):
-            flat = np.concatenate(rows)
-            np.add.at(logits, np.repeat(np.arange(len(rows)), lengths), self.weights[flat])
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        filled = np.flatnonzero(lengths)
+        if len(filled):
+            flat = np.concatenate([rows[i] for i in filled])
+            starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
+            logits[filled] += np.add.reduceat(self.weights[flat], starts, axis=0)
         return 1.0 / (1.0 + np.exp(-logits))
 
     def strongest(self, row: np.ndarray, label: str, count: int = 4) -> tuple[str, ...]:
