@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_ITEM_ATTEMPTS = 5
 STORY_WINDOW_DAYS = 30
 RETRY_STATES = ("pending", "failed")
+PROGRESS_EVERY = 25  # pages: a feed with many new items reports how far it has got
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,26 @@ def new_counts(feeds_total: int) -> dict[str, int]:
 
 
 SKIPPED = "skipped"  # a feed not fetched this run: slowed down after failures, or the run was interrupted
+
+
+def local_fault(feeds: list[FeedReport]) -> str | None:
+    """The shared cause when every fetched feed (at least two) failed the same way — no network, a name that
+    resolves nowhere, a size cap smaller than any feed — which says more about this machine than about the sources."""
+    fetched = [f for f in feeds if f.status != SKIPPED]
+    if len(fetched) < 2 or any(f.status in (OK, NOT_MODIFIED) for f in fetched):
+        return None
+    causes = {_failure_class(f.reason) for f in fetched}
+    return causes.pop() if len(causes) == 1 and None not in causes else None
+
+
+def _failure_class(reason: str) -> str | None:
+    lowered = reason.lower()
+    for cause, signs in (("the byte cap", ("-byte cap",)),
+                         ("no network", ("cannot resolve", "connecterror", "network is unreachable",
+                                         "connection refused", "temporary failure in name resolution"))):
+        if any(sign in lowered for sign in signs):
+            return cause
+    return None
 
 
 class Pipeline:
@@ -136,6 +157,12 @@ class Pipeline:
             for key in ("items_seen", "articles_new", "articles_updated", "articles_failed", "articles_relevant"):
                 counts[key] += getattr(feed_report, key)
         counts["feeds_skipped"] += max(0, feeds_total - len(feeds))  # disabled, or never reached
+        local = local_fault(feeds)
+        if local and not error:
+            error = (f"every feed failed the same way ({local}): a problem of this machine or its settings (network "
+                     "down, a too-small NEWSMON_MAX_BYTES?), not of the sources; none of them was slowed down")
+            with self.engine.begin() as conn:
+                load.forgive_failures(conn, [f.name for f in feeds if f.status != SKIPPED], datetime.now(timezone.utc))
         if error:
             status = "failed"
         elif self.stop.is_set():
@@ -296,11 +323,14 @@ class Pipeline:
             outcomes += [replace(i, state="failed", error=waiting) for i in fresh[cap:]]
             fresh = fresh[:cap]
         articles = []
-        for outcome, article, fetches in self.page_pool.map(lambda i: self.process_item(feed, i), fresh):
+        results = self.page_pool.map(lambda i: self.process_item(feed, i), fresh)
+        for done, (outcome, article, fetches) in enumerate(results, 1):
             outcomes.append(outcome)
             batch.fetches.extend(fetches)
             if article is not None:
                 articles.append(article)
+            if done % PROGRESS_EVERY == 0 and done < len(fresh):
+                self.progress(f"  {feed.name}: {done}/{len(fresh)} pages")
         return outcomes, articles
 
     # ------------------------------------------------------------------ article

@@ -146,3 +146,20 @@ def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxo
             left = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed'")).scalar()
             stored = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
         assert left == 0 and stored == total
+
+
+def test_when_every_feed_fails_the_same_way_no_source_is_slowed_down(engine, taxonomy, tagger, rules, limits):
+    """A local fault — a byte cap smaller than any feed here — is charged to the run, not to the sources."""
+    with SampleSite(routes=fault_routes()) as site:
+        feeds = [feed("World", site.url("/feeds/world.rss")), feed("Region", site.url("/feeds/region.atom"))]
+        tiny = dataclasses.replace(limits, max_bytes=200)
+        for _ in range(3):  # three in a row would slow a failing source down
+            report = run_with(engine, taxonomy, tagger, rules, tiny, feeds)
+        assert report.status == "failed" and report.counts["feeds_failed"] == 2
+        with engine.connect() as conn:
+            state = conn.execute(text("SELECT MAX(consecutive_failures), MAX(next_fetch_after) FROM sources")).one()
+            error = conn.execute(text("SELECT error FROM pipeline_runs ORDER BY id DESC LIMIT 1")).scalar()
+        assert tuple(state) == (0, None)
+        assert "every feed failed the same way (the byte cap)" in error
+        healthy = run_with(engine, taxonomy, tagger, rules, limits, feeds)  # the cap fixed: fetched at once
+    assert healthy.counts["feeds_ok"] == 2 and healthy.counts["feeds_skipped"] == 0

@@ -264,6 +264,18 @@ def _log_fetches(conn, batch: FeedBatch, run_id: int) -> None:
         conn.execute(log.insert(), rows)
 
 
+def forgive_failures(conn: Connection, source_names: list[str], now: datetime) -> None:
+    """Take back one failure from each named source (the one this run charged it): a fault of this machine, not of
+    the sources, must not slow them down."""
+    sources = tables(conn).tables["sources"]
+    for row in conn.execute(select(sources.c.id, sources.c.consecutive_failures, sources.c.last_status)
+                            .where(sources.c.name.in_(source_names))).mappings():
+        failures = max(0, (row["consecutive_failures"] or 0) - 1)
+        conn.execute(update(sources).where(sources.c.id == row["id"]).values(
+            consecutive_failures=failures, next_fetch_after=next_fetch_after(row["last_status"], failures, now)
+            if failures else None))
+
+
 def _update_source(conn, batch: FeedBatch, now: datetime) -> None:
     sources = tables(conn).tables["sources"]
     current = conn.execute(select(sources.c.consecutive_failures).where(sources.c.id == batch.source_id)).scalar_one()
