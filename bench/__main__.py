@@ -1,4 +1,4 @@
-"""`python -m bench extraction|throughput|warehouse [--quick]`: run one benchmark and print its tables."""
+"""`python -m bench extraction|throughput|warehouse|pagecap [--quick]`: run one benchmark and print its tables."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     warehouse.add_argument("--articles", type=int, default=1_000_000, help="synthetic articles (default 1,000,000)")
     warehouse.add_argument("--day-articles", type=int, default=2000, help="articles in the one-more-day load")
     warehouse.add_argument("--quick", action="store_true", help="20,000 articles (smoke test)")
+    sub.add_parser("pagecap", help="what one 4.9 MB page costs, with and without the extraction and tagging caps")
     return parser
 
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         from .throughput import main as run
     elif args.bench == "warehouse":
         from .warehouse import main as run
+    elif args.bench == "pagecap":
+        from .pagecap import main as run
     return run(args)
 
 

@@ -210,6 +210,61 @@ class EntitySpec:
     aliases: tuple[str, ...]
 
 
+GRAMMAR_KEYS = {
+    "abbreviations": "words a full stop after which does not end a sentence (Mr., Jan., г., млн.)",
+    "function_words": "words that do not count toward a list item's length",
+    "list_separator_words": "words that separate list items (with a space on each side)",
+    "clause_starters": "words after a comma that start a clause, not a list item",
+    "conjunctions": "words that join two names or list items",
+    "directions": "words before the second state of a flow from one to the other (to, into, в, به)",
+    "cue_blockers": "words that stop a relation cue before the pair from reaching it (from, in, for, از)",
+    "sources": "words before each of two states that make them two sources of one flow (from, из, از)",
+    "alternatives": "words between the two states that make them alternatives (or, или, یا)",
+    "persian_clause_verbs": "Persian verbs that end a clause («است», «شد»): the two states are in two clauses",
+    "approximately": "words between a cue and a number that make the number a quantity (about, more than, حدود)",
+}
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The word classes the rules' grammar reads (`grammar:` in the taxonomy file), as folded words."""
+
+    abbreviations: frozenset[str] = frozenset()
+    function_words: frozenset[str] = frozenset()
+    list_separator_words: tuple[str, ...] = ()
+    clause_starters: frozenset[str] = frozenset()
+    conjunctions: frozenset[str] = frozenset()
+    directions: frozenset[str] = frozenset()
+    cue_blockers: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    alternatives: frozenset[str] = frozenset()
+    persian_clause_verbs: frozenset[str] = frozenset()
+    approximately: frozenset[str] = frozenset()
+
+
+def _parse_grammar(path, doc) -> Grammar:
+    """The `grammar:` word classes; a class left out is empty (the rules then read less: no abbreviation is known,
+    no word starts a clause…), so a minimal taxonomy still tags."""
+    node = doc.get("grammar")
+    if node is None:
+        return Grammar()
+    if not isinstance(node, dict):
+        raise ConfigError(path, doc.line, "grammar", "needs a mapping of word classes: " + ", ".join(GRAMMAR_KEYS))
+    unknown = sorted(set(node) - set(GRAMMAR_KEYS))
+    if unknown:
+        raise ConfigError(path, node.line, f"grammar.{unknown[0]}", "unknown key; allowed: " + ", ".join(GRAMMAR_KEYS))
+    values = {}
+    for key in GRAMMAR_KEYS:
+        if key not in node:
+            continue
+        items = node[key]
+        if not isinstance(items, list) or not all(isinstance(w, str) and w.strip() for w in items):
+            raise ConfigError(path, _line_of(items, node) or node.line, f"grammar.{key}", "must be a list of words")
+        words = [w.strip() for w in items]
+        values[key] = tuple(words) if key == "list_separator_words" else frozenset(words)
+    return Grammar(**values)
+
+
 @dataclass(frozen=True)
 class TaxonomySpec:
     version: str
@@ -234,6 +289,7 @@ class TaxonomySpec:
     gazetteer_path: str | None = None
     places: dict[str, tuple[str, ...]] | None = None  # russia, iran: regions, cities, ports, sites standing for them
     source_path: str | None = None  # the taxonomy file (its trained model lives beside it)
+    grammar: Grammar = Grammar()
 
 
 def _terms(path, node, key: str, line) -> tuple[str, ...]:
@@ -365,7 +421,7 @@ TERM_LISTS = ("pair_terms", "relation_cues", "other_states", "pair_references", 
               "comparison_markers")
 
 
-TAXONOMY_KEYS = {"version", "gazetteer", "actors", "places", "leaders", "topics", *TERM_LISTS}
+TAXONOMY_KEYS = {"version", "gazetteer", "actors", "places", "leaders", "topics", "grammar", *TERM_LISTS}
 
 
 def _check_overrides(path, topics: dict, parsed: tuple[TopicSpec, ...]) -> None:
@@ -435,6 +491,7 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         places={name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
                 for name in ACTOR_STATES},
         source_path=str(path),
+        grammar=_parse_grammar(path, doc),
     )
 
 

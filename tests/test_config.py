@@ -154,3 +154,15 @@ def test_a_config_error_quotes_at_most_a_few_hundred_characters(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_feeds(path)
     assert len(str(error.value)) < 500 and "\n" not in str(error.value)
+
+
+def test_the_rules_grammar_words_are_data_in_the_taxonomy_file(tmp_path):
+    from pipeline.tagging.sentences import split_sentences
+
+    spec = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
+    text = "Gen. Bagheri met Mr. Shoigu in Tehran. They discussed drones."
+    assert len(split_sentences(text, "text", 0, spec.grammar.abbreviations)) == 2
+    without = _taxonomy_with(tmp_path, lambda s: s.replace(", mr, mrs,", ", mrs,", 1))
+    assert len(split_sentences(text, "text", 0, load_taxonomy(without).grammar.abbreviations)) == 3
+    with pytest.raises(ConfigError, match=r"grammar.conjunctionz: unknown key"):
+        load_taxonomy(_taxonomy_with(tmp_path, lambda s: s.replace("  conjunctions:", "  conjunctionz:", 1)))

@@ -11,18 +11,8 @@ LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has con
 LIST_MIN_ITEMS = 3
 
 
-# Function words do not count toward a list item's length ("for the North-South corridor" is a short item).
-FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "for", "in", "on", "to", "its", "their", "his", "her", "our",
-                             "в", "во", "на", "для", "по", "из", "к", "در", "از", "به", "برای", "را"})
 
 
-# A comma before one of these starts a clause, not a list item ("..., which", "..., по словам министра").
-CONJUNCTION_SPACED = (" and ", " or ", " и ", " или ", " а ", " و ", " یا ", " And ", " И ")
-CLAUSE_STARTERS = frozenset({"which", "who", "whose", "that", "where", "when", "while", "according", "said", "says",
-                              "although", "but", "if", "as", "который", "которая", "которое", "которые", "которых",
-                              "где", "когда", "что", "чтобы", "хотя", "но", "по", "сообщил", "сообщили", "заявил",
-                              "که", "اما", "ولی", "گفت", "افزود"})
-CONJUNCTIONS = frozenset({"and", "or", "и", "или", "а", "و", "یا", "also"})
 LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets end a list item too
 
 
@@ -50,7 +40,7 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
     """Runs of consecutive short list items, each item a token range; the first item may be long (its tail), and
     the last may go on after its topic word ("trade, logistics, education and tourism as areas for the group")."""
     text = f.source[sentence.start:sentence.end]
-    separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(w) for w in CONJUNCTION_SPACED)
+    separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(f" {w} ") for w in f.grammar.list_separator_words)
     if separators < LIST_MIN_ITEMS - 1:
         return []
     protected = set()
@@ -67,7 +57,7 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
             if LIST_PUNCTUATION.search(gap) and index > start:
                 items.append((start, index))
                 start = index
-        if token.word in CONJUNCTIONS and index not in protected:
+        if token.word in f.grammar.conjunctions and index not in protected:
             if index > start:
                 items.append((start, index))
             start = index + 1
@@ -75,12 +65,12 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
         items.append((start, sentence.last))
     runs, current = [], []
     for item in items:
-        clause = f.tokens[item[0]].word in CLAUSE_STARTERS
+        clause = f.tokens[item[0]].word in f.grammar.clause_starters
         if not clause and content_words(item, f) <= LIST_ITEM_MAX_WORDS:
             current.append(item)
             continue
         head = (topic_ends or {}).get(item[0])
-        if (not clause and head is not None and len(current) >= 2 and f.tokens[item[0] - 1].word in CONJUNCTIONS
+        if (not clause and head is not None and len(current) >= 2 and f.tokens[item[0] - 1].word in f.grammar.conjunctions
                 and content_words((item[0], head + 1), f) <= 1):
             current.append((item[0], head + 1))  # the list's last item is a bare topic word; the sentence goes on
             runs.append(current)
@@ -102,4 +92,4 @@ def names_sector(match: Match, sectors: list[int]) -> bool:
 def content_words(item: tuple[int, int], f: Field) -> int:
     """Words of a list item that give it content ("حمل و نقل", "oil and gas" are one domain's name)."""
     return sum(1 for k in range(item[0], item[1])
-               if f.tokens[k].word not in FUNCTION_WORDS and f.tokens[k].word not in CONJUNCTIONS)
+               if f.tokens[k].word not in f.grammar.function_words and f.tokens[k].word not in f.grammar.conjunctions)

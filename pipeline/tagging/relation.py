@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from .lexicon import Match
-from .lists import CONJUNCTIONS
 from .sentences import Field, Sentence
 
 
@@ -19,8 +18,6 @@ LIST_MARKER_REACH = 3  # "including Russia and Iran": a list marker this close b
 COORDINATION_REACH = 6  # "the Russian Caspian Flotilla and the Iranian navy": names inside two noun phrases
 
 
-# "exports of Russian wheat to Iran", "the launch of Iranian satellites on a Russian rocket"
-_DIRECTIONS = frozenset({"to", "into", "on", "aboard", "by", "в", "во", "на", "به", "با"})
 DIRECTED_GAP = 4  # at most this many words from the first state to the direction word before the second
 PUNCTUATION = re.compile(r"[,;:.!?()،؛«»\"]")
 CLAUSE_PUNCTUATION = re.compile(r"[;:.!?()]")
@@ -56,9 +53,6 @@ def mentioned_in_passing(sentence: Sentence, fields: list[Field]) -> bool:
     return bool(missing) and not any(sum(names(h, state) for h in paragraph) >= 2 for state in missing)
 
 
-# Words that stop a relation cue before the pair from reaching it: "supply from Iran and Russia" is two sources.
-_CUE_BLOCKERS = frozenset({"from", "to", "on", "in", "at", "for", "against", "by", "like", "including", "as",
-                           "из", "от", "в", "на", "против", "для", "как", "از", "به", "در", "برای", "علیه", "مانند"})
 
 
 def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: Field, after_counts: bool,
@@ -78,7 +72,7 @@ def _cue_relates(cue: int, bilateral: bool, left: Match, right: Match, f: Field,
     if right.last < cue <= right.last + CUE_CLOSE_AFTER:  # "thanked Roscosmos for its cooperation"
         return not PUNCTUATION.search(f.source[f.tokens[right.last].end:f.tokens[cue].start])
     if bilateral and left.first - CUE_BEFORE <= cue < left.first:
-        return not any(f.tokens[k].word in _CUE_BLOCKERS for k in range(cue + 1, left.first))
+        return not any(f.tokens[k].word in f.grammar.cue_blockers for k in range(cue + 1, left.first))
     if (directed and left.first - CUE_BEFORE <= cue < left.first and left is not right
             and _directed_to(left, right, f, DIRECTED_GAP)
             and not CLAUSE_PUNCTUATION.search(f.source[f.tokens[cue].end:f.tokens[right.first].start])):
@@ -122,26 +116,19 @@ def _coordinated(left: Match, right: Match, f: Field) -> bool:
     if gap <= 2:
         return bool(_COORDINATION_GAP.match(between))
     words = [f.tokens[k].word for k in range(left.last + 1, right.first)]
-    return any(w in CONJUNCTIONS for w in words) and not CLAUSE_PUNCTUATION.search(between)
+    return any(w in f.grammar.conjunctions for w in words) and not CLAUSE_PUNCTUATION.search(between)
 
 
-_SOURCES = frozenset({"from", "из", "от", "از"})
-_ALTERNATIVES = frozenset({"or", "или", "либо", "یا"})
 
 
-# A Persian clause ends with its verb: «… تحت فشار است و …» joins two clauses, each with its own subject.
-_PERSIAN_CLAUSE_VERBS = frozenset({"است", "بود", "شد", "شده", "کرد", "کرده", "دارد", "داشت", "نیست", "هستند",
-                                   "بودند", "شدند", "کردند", "دارند", "میشود", "میکند"})
 
 
 def _persian_clauses(left: Match, right: Match, f: Field) -> bool:
     tokens = f.tokens
-    return any(tokens[k].word in _PERSIAN_CLAUSE_VERBS and tokens[k + 1].word == "و"
+    return any(tokens[k].word in f.grammar.persian_clause_verbs and tokens[k + 1].word == "و"
                for k in range(left.last + 1, right.first - 1))
 
 
-_APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "over", "more", "less", "than", "около",
-                            "почти", "более", "свыше", "менее", "حدود", "بیش", "کمتر", "نزدیک", "از"})
 
 
 def _quantity_after(index: int, f: Field) -> bool:
@@ -149,27 +136,27 @@ def _quantity_after(index: int, f: Field) -> bool:
     for token in f.tokens[index + 1:index + 4]:
         if token.word[0].isdigit():
             return True
-        if token.word not in _APPROXIMATELY:
+        if token.word not in f.grammar.approximately:
             return False
     return False
 
 
 def _alternatives(left: Match, right: Match, f: Field) -> bool:
     """"Iranian or Russian exports": two alternatives, not partners."""
-    return right.first - left.last <= 2 and f.tokens[left.last + 1].word in _ALTERNATIVES
+    return right.first - left.last <= 2 and f.tokens[left.last + 1].word in f.grammar.alternatives
 
 
 def _two_sources(left: Match, right: Match, f: Field) -> bool:
     """"from Russia ... from Iran": both named as where something comes from, side by side."""
-    return (left.first > 0 and f.tokens[left.first - 1].word in _SOURCES
-            and f.tokens[right.first - 1].word in _SOURCES and right.first - 1 > left.last)
+    return (left.first > 0 and f.tokens[left.first - 1].word in f.grammar.sources
+            and f.tokens[right.first - 1].word in f.grammar.sources and right.first - 1 > left.last)
 
 
 def _directed_to(left: Match, right: Match, f: Field, gap: int = DIRECTED_GAP + 2) -> bool:
     """A direction word just before the second mention, at most `gap` words after the first: "Russian supplies of
     gas to Iran"."""
     return right.first - left.last <= gap and any(
-        f.tokens[k].word in _DIRECTIONS for k in (right.first - 1, right.first - 2) if k > left.last)
+        f.tokens[k].word in f.grammar.directions for k in (right.first - 1, right.first - 2) if k > left.last)
 
 
 def _adjectival(mention: Match, f: Field) -> bool:

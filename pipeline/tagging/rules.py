@@ -74,7 +74,7 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
     # -- reading
     def _read(self, name: str, source: str, paragraph_offset: int) -> Field:
         tokens = tokenize(source)
-        sentences = split_sentences(source, name, paragraph_offset)
+        sentences = split_sentences(source, name, paragraph_offset, self.spec.grammar.abbreviations)
         sentence_of = sentence_index(tokens, sentences)
         for index, sentence in enumerate(sentences):
             sentence.first = bisect.bisect_left(sentence_of, index)
@@ -88,7 +88,7 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             sentence.hits = group_hits(matches)
             if may_relate(sentence.hits):
                 sentence.hits, sentence.resolved = resolve_hits(matches), True
-        return Field(name, source, tokens, sentences)
+        return Field(name, source, tokens, sentences, self.spec.grammar)
 
     def tag(self, title: str | None, text: str) -> TagResult:
         return self.analyse(title, text).result(self.version)

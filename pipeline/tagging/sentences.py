@@ -5,14 +5,11 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..config import Grammar
 from .lexicon import Match, Token
 from .records import Evidence
 
 
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "prof", "sen", "rep", "gov", "jan", "feb",
-                  "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vs", "inc", "ltd",
-                  "corp", "co", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "г", "гг", "им", "т.е", "т.д", "млн",
-                  "млрд", "тыс", "руб", "долл"}
 _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
 
 
@@ -41,14 +38,16 @@ class Sentence:
         return [m.first for m in self.hits.get(label, ())]
 
 
-def split_sentences(text: str, field_name: str, paragraph_offset: int = 0) -> list[Sentence]:
-    """Sentences with offsets; a newline always ends a sentence and a paragraph."""
+def split_sentences(text: str, field_name: str, paragraph_offset: int = 0,
+                    abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
+    """Sentences with offsets; a newline always ends a sentence and a paragraph; a full stop after one of the
+    `abbreviations` (the taxonomy's `grammar.abbreviations`) or after a single letter does not end one."""
     sentences, start, paragraph = [], 0, paragraph_offset
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
         before = text[max(start, match.start() - 24):match.start()].rsplit(None, 1)
         last_word = before[-1].lower().rstrip(".") if before else ""
-        if match.group() != "\n" and (last_word in _ABBREVIATIONS or re.fullmatch(r"\w", last_word)):
+        if match.group() != "\n" and (last_word in abbreviations or re.fullmatch(r"\w", last_word)):
             continue
         _append_sentence(sentences, text, start, end, field_name, paragraph)
         if match.group() == "\n" or "\n" in text[end:end + 1]:
@@ -72,6 +71,7 @@ class Field:
     source: str
     tokens: list[Token]
     sentences: list[Sentence]
+    grammar: Grammar = Grammar()  # the word classes the rules read (the taxonomy's `grammar:`)
 
 
 def sentence_index(tokens: list[Token], sentences: list[Sentence]) -> list[int]:
