@@ -1,6 +1,7 @@
 """Gazetteer entities: every mention of a named system, project, agreement, person or organisation."""
 from __future__ import annotations
 
+from .labels import Kind
 from .records import EntityMention
 from .sentences import Field
 
@@ -24,8 +25,8 @@ class EntityRules:
             spans: list[tuple[int, int, str]] = []
             for sentence in f.sentences:
                 for label, matches in sentence.hits.items():
-                    if label.startswith("e:"):
-                        spans.extend((m.start, m.end, label[2:]) for m in matches)
+                    if label.kind is Kind.ENTITY:
+                        spans.extend((m.start, m.end, label.key) for m in matches)
             for start, end, entity in longest_first(spans):
                 mentions.append(EntityMention(entity, self.entity_kinds.get(entity, ""), f.source[start:end], f.name,
                                               start, end))

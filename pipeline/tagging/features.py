@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .labels import PLACE_IRAN, PLACE_RUSSIA, Kind
 from .lexicon import term_key
 from .relation import RELEVANCE_THRESHOLD
 from .rules import RuleAnalysis
 from .sentences import Sentence, resolve_hits
 
-RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
+RELATION_KINDS = (Kind.PAIR, "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
                   "title_article", "entity_side", "none")
 
 
@@ -86,7 +87,7 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
     return out
 
 
-_STATE_NAMES = ("russia", "iran", "place:russia", "place:iran")
+_STATE_NAMES = (Kind.RUSSIA, "iran", PLACE_RUSSIA, PLACE_IRAN)
 _CUE_LABELS = frozenset({"cue", "bicue", "wcue", "neg", "sector", "listmark", "other", "compare", "parallel", "pair",
                          "ref"})
 
@@ -95,18 +96,18 @@ _LABEL_NAMES: dict[str, tuple[str, str] | None] = {}
 
 
 def _label_name(label: str) -> tuple[str, str] | None:
-    """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), ("cue", "cue:bicue") or None."""
+    """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), (Kind.CUE, "cue:bicue") or None."""
     if label not in _LABEL_NAMES:
-        if label.startswith("t:"):
-            named = ("topic", "term:" + label[2:])
-        elif label.startswith("w:"):
-            named = ("topic", "weak:" + label[2:])
-        elif label.startswith("ca") or label.startswith("cb"):
-            named = ("topic", "combo:" + label.split(":", 1)[1])
-        elif label.startswith("e:"):
-            named = ("entity", label[2:])
+        if label.kind is Kind.TERM:
+            named = ("topic", "term:" + label.key)
+        elif label.kind is Kind.WEAK:
+            named = ("topic", "weak:" + label.key)
+        elif label.kind in (Kind.COMBO_FIRST, Kind.COMBO_SECOND):
+            named = ("topic", "combo:" + label.key)
+        elif label.kind is Kind.ENTITY:
+            named = ("entity", label.key)
         elif label in _CUE_LABELS:
-            named = ("cue", "cue:" + label)
+            named = (Kind.CUE, "cue:" + label)
         else:
             named = None
         _LABEL_NAMES[label] = named
@@ -130,7 +131,7 @@ def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
     sides = set()
     for label in sentence.hits:
         named = _LABEL_NAMES.get(label) or _label_name(label)
-        if named is not None and named[0] == "entity" and entity_sides.get(named[1]) in ("russia", "iran"):
+        if named is not None and named[0] == "entity" and entity_sides.get(named[1]) in (Kind.RUSSIA, "iran"):
             sides.add(entity_sides[named[1]])
     return sides
 
@@ -138,7 +139,7 @@ def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
 def _relation_kind(sentence: Sentence, title_linked: bool, linked_paragraphs: set, previous_linked: bool,
                    sides: set[str], relevant: bool) -> str:
     """How the sentence ties itself to the Russia–Iran relation (the strongest tie wins)."""
-    one_actor = any(sentence.has(label) for label in ("russia", "iran", "ref", "place:russia", "place:iran"))
+    one_actor = any(sentence.has(label) for label in (Kind.RUSSIA, "iran", "ref", PLACE_RUSSIA, PLACE_IRAN))
     if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
         return "pair"
     if sentence.corroborated:
@@ -183,7 +184,7 @@ def pooled_features(sentences: list[SentenceFeatures]) -> tuple[str, ...]:
     return tuple(sorted({name for s in sentences for name in s.names}))
 
 
-_STATE_LABELS = {"russia": ("russia", "place:russia"), "iran": ("iran", "place:iran")}
+_STATE_LABELS = {"russia": (Kind.RUSSIA, PLACE_RUSSIA), "iran": (Kind.IRAN, PLACE_IRAN)}
 
 
 def relevance_features(analysis: RuleAnalysis, sentences: list[SentenceFeatures]) -> tuple[str, ...]:
@@ -203,7 +204,7 @@ def relevance_features(analysis: RuleAnalysis, sentences: list[SentenceFeatures]
         names.append("kind:" + features.relation)
         present = {state for state, labels in _STATE_LABELS.items() if any(sentence.has(label) for label in labels)}
         present |= features.sides
-        counts["other"] += sentence.has("other")
+        counts["other"] += sentence.has(Kind.OTHER_STATE)
         for state in present:
             counts[state] += 1
         paragraphs.setdefault((sentence.field, sentence.paragraph), set()).update(present)

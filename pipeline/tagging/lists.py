@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
+from .labels import TOPIC_TERMS
 from .lexicon import Match
 from .sentences import Field, Sentence
-
 
 LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has content of its own
 LIST_MIN_ITEMS = 3
@@ -19,7 +19,7 @@ LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets
 def listed_topic_matches(sentence: Sentence, f: Field) -> set[int]:
     """ids of topic matches that sit in a list that is not all about one domain ("defence, energy and finance",
     "grain, sunflower oil and timber", "fruit, plastics and car parts"); such lists earn none of their topics."""
-    topic_matches = [m for label, ms in sentence.hits.items() if label[:2] in ("t:", "w:") for m in ms]
+    topic_matches = [m for label, ms in sentence.hits.items() if label.kind in TOPIC_TERMS for m in ms]
     if len({m.first for m in topic_matches}) < 2:
         return set()
     listed: set[int] = set()
@@ -30,7 +30,7 @@ def listed_topic_matches(sentence: Sentence, f: Field) -> set[int]:
         for a, b in run:
             inside = [m for m in topic_matches if a <= m.first < b]
             members.extend(inside)
-            item_topics.append(frozenset(label[2:] for m in inside for label in m.labels if label[:2] in ("t:", "w:")))
+            item_topics.append(frozenset(label.key for m in inside for label in m.labels if label.kind in TOPIC_TERMS))
         if len(set(item_topics)) > 1 or len(item_topics[0]) != 1:
             listed.update(id(m) for m in members)
     return listed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .labels import PLACE_IRAN, PLACE_RUSSIA, PLACES, Kind
 from .lexicon import Match
 from .sentences import Field, Sentence
-
 
 RELEVANCE_THRESHOLD = 0.6  # a sentence relating the two states scores at least this
 CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a relation cue this many words before/after the two actor mentions joins them
@@ -43,12 +43,12 @@ def mentioned_in_passing(sentence: Sentence, fields: list[Field]) -> bool:
         return False  # the lede is what the story is about ("The EU sanctioned Iranian firms for supplying Russia")
 
     def names(hits: dict, state: str) -> bool:
-        return state in hits or f"place:{state}" in hits
+        return state in hits or PLACES[state] in hits
 
     title = [s.hits for s in fields[0].sentences]
-    if not any("other" in h for h in title) or any("pair" in h for h in title):
+    if not any(Kind.OTHER_STATE in h for h in title) or any(Kind.PAIR in h for h in title):
         return False
-    missing = [state for state in ("russia", "iran") if not any(names(h, state) for h in title)]
+    missing = [state for state in (Kind.RUSSIA, Kind.IRAN) if not any(names(h, state) for h in title)]
     paragraph = [s.hits for s in fields[1].sentences if s.paragraph == sentence.paragraph]
     return bool(missing) and not any(sum(names(h, state) for h in paragraph) >= 2 for state in missing)
 
@@ -167,7 +167,7 @@ def _adjectival(mention: Match, f: Field) -> bool:
 
 def _inside_actor(cue: Match, sentence: Sentence) -> bool:
     """A cue word that is part of a name ("Iran Air", "Russian Railways") relates nothing."""
-    for label in ("russia", "iran", "other"):
+    for label in (Kind.RUSSIA, Kind.IRAN, Kind.OTHER_STATE):
         for m in sentence.hits.get(label, ()):
             if m.start <= cue.start and cue.end <= m.end and (m.end - m.start) > (cue.end - cue.start):
                 return True
@@ -176,12 +176,12 @@ def _inside_actor(cue: Match, sentence: Sentence) -> bool:
 
 def focus_after(sentence: Sentence, pair_in_focus: bool) -> bool:
     """Whether "the two countries" after this sentence still means Russia and Iran."""
-    ru, ir, others = sentence.has("russia"), sentence.has("iran"), sentence.has("other")
-    if sentence.has("pair") or (ru and ir and (not others or sentence.link >= RELEVANCE_THRESHOLD)):
+    ru, ir, others = sentence.has(Kind.RUSSIA), sentence.has(Kind.IRAN), sentence.has(Kind.OTHER_STATE)
+    if sentence.has(Kind.PAIR) or (ru and ir and (not others or sentence.link >= RELEVANCE_THRESHOLD)):
         return True
     if (ru or ir) and others and not (ru and ir):
         return False  # Russia and North Korea, Iran and China
-    if others and len({m.term for m in sentence.hits["other"]}) >= 2:
+    if others and len({m.term for m in sentence.hits[Kind.OTHER_STATE]}) >= 2:
         return False
     return pair_in_focus
 
@@ -192,7 +192,7 @@ def _grouped_with_other(left: Match, right: Match, sentence: Sentence, f: Field)
     if not sentence.crowded or left is right:
         return False
     for mention, partner in ((left, right), (right, left)):
-        for other in sentence.hits.get("other", ()):
+        for other in sentence.hits.get(Kind.OTHER_STATE, ()):
             a, b = (mention, other) if mention.first < other.first else (other, mention)
             if _coordinated(a, b, f) and not (min(a.first, b.first) <= partner.first <= max(a.last, b.last)):
                 return True
@@ -203,7 +203,7 @@ def in_state_list(lo: int, hi: int, sentence: Sentence, f: Field) -> bool:
     """Russia and Iran as items of a list of states ("India, Russia, Iran and Turkey")."""
     if not sentence.crowded:
         return False
-    states = sorted({(m.first, m.last, label) for label in ("russia", "iran", "other")
+    states = sorted({(m.first, m.last, label) for label in (Kind.RUSSIA, Kind.IRAN, Kind.OTHER_STATE)
                      for m in sentence.hits.get(label, ())})
     chains: list[list[tuple[int, int, str]]] = []
     for state in states:
@@ -219,7 +219,7 @@ def in_state_list(lo: int, hi: int, sentence: Sentence, f: Field) -> bool:
         chains.append([state])
     for chain in chains:
         firsts = {s[0] for s in chain}
-        if lo in firsts and hi in firsts and len(firsts) >= 3 and any(s[2] == "other" for s in chain):
+        if lo in firsts and hi in firsts and len(firsts) >= 3 and any(s[2] == Kind.OTHER_STATE for s in chain):
             return True
     return False
 
@@ -233,7 +233,7 @@ class RelationRules:
         pair_in_focus = False
         for f in fields:
             for sentence in f.sentences:
-                refers = pair_in_focus and sentence.has("ref")
+                refers = pair_in_focus and sentence.has(Kind.REFERENCE)
                 sentence.link = self._sentence_link(sentence, f, refers)
                 pair_in_focus = focus_after(sentence, pair_in_focus)
             self._adjacent_links(f)
@@ -248,34 +248,34 @@ class RelationRules:
             return
         for sentence in fields[1].sentences:
             if (BOTH_NAMED_LINK <= sentence.link < RELEVANCE_THRESHOLD and (sentence.both_named or sentence.adjacent)
-                    and not sentence.crowded and not sentence.has("parallel") and not sentence.has("listmark")):
+                    and not sentence.crowded and not sentence.has(Kind.PARALLEL) and not sentence.has(Kind.LIST_MARKER)):
                 sentence.link, sentence.corroborated = CORROBORATED_LINK, True
 
     def _sentence_link(self, sentence: Sentence, f: Field, refers: bool) -> float:
         hits = sentence.hits
-        if "pair" not in hits and not (refers and "ref" in hits) and not (
-                ("russia" in hits or "place:russia" in hits) and ("iran" in hits or "place:iran" in hits)):
-            sentence.crowded = "other" in hits
+        if Kind.PAIR not in hits and not (refers and Kind.REFERENCE in hits) and not (
+                (Kind.RUSSIA in hits or PLACE_RUSSIA in hits) and (Kind.IRAN in hits or PLACE_IRAN in hits)):
+            sentence.crowded = Kind.OTHER_STATE in hits
             return 0.0  # nothing that could name both (most sentences)
-        ru, ir = _distinct(hits.get("russia", ())), _distinct(hits.get("iran", ()))
+        ru, ir = _distinct(hits.get(Kind.RUSSIA, ())), _distinct(hits.get(Kind.IRAN, ()))
         ru, ir = _outside(ru, ir), _outside(ir, ru)  # «بانک مرکزی» inside «بانک مرکزی روسیه» is not Iran
-        others = sentence.positions("other")
+        others = sentence.positions(Kind.OTHER_STATE)
         sentence.crowded = bool(others)
-        if sentence.has("pair"):
+        if sentence.has(Kind.PAIR):
             sentence.both_named = True
             return 0.9
         pairs = [(r, i) if r.first < i.first else (i, r) for r in ru for i in ir if r.first != i.first]
         place_pairs = []
-        if "place:russia" in sentence.hits or "place:iran" in sentence.hits:
+        if PLACE_RUSSIA in sentence.hits or PLACE_IRAN in sentence.hits:
             # one side's actor and the other side's place ("Russian warships arrived in Bandar Abbas"), or the two
             # sides' places ("Ferdowsi University of Mashhad and St Petersburg State University signed")
             places = {}
-            for label in ("place:russia", "place:iran"):
+            for label in (PLACE_RUSSIA, PLACE_IRAN):
                 # "Iran's Bushehr", "Russian Railways": a place that is part of an actor's name is that actor
                 places[label] = [p for p in _distinct(hits.get(label, ())) if not any(
                     a.first <= p.first <= a.last or p.first <= a.first <= p.last for a in (*ru, *ir))]
-            for one, other in ((ru, places["place:iran"]), (ir, places["place:russia"]),
-                               (places["place:russia"], places["place:iran"])):
+            for one, other in ((ru, places[PLACE_IRAN]), (ir, places[PLACE_RUSSIA]),
+                               (places[PLACE_RUSSIA], places[PLACE_IRAN])):
                 place_pairs += [(a, b) if a.first < b.first else (b, a) for a in one for b in other]
         if refers and not others:  # "a bilateral treaty between Yerevan and Moscow": the pair named is another
             pairs += [(m, m) for m in sentence.hits["ref"]]
@@ -283,15 +283,15 @@ class RelationRules:
         if not pairs:
             return 0.0
         sentence.both_named = len(pairs) > len(place_pairs)
-        bilateral = {m.first for m in sentence.hits.get("bicue", ())}
-        cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get("cue", ()), *sentence.hits.get("bicue", ())]
+        bilateral = {m.first for m in sentence.hits.get(Kind.BILATERAL_CUE, ())}
+        cues = [(m.first, m.first in bilateral) for m in [*sentence.hits.get(Kind.CUE, ()), *sentence.hits.get(Kind.BILATERAL_CUE, ())]
                 if not _inside_actor(m, sentence)]
         # "with 47 trillion cubic metres", "with about 5,600": a quantity, not a partner
-        weak_cues = [c for c in sentence.positions("wcue") if not _quantity_after(c, f)]
-        compared = "compare" in hits
-        markers = sentence.positions("listmark")
-        tails = sentence.positions("listtail")
-        parallel = sentence.positions("parallel")
+        weak_cues = [c for c in sentence.positions(Kind.WEAK_CUE) if not _quantity_after(c, f)]
+        compared = Kind.COMPARISON in hits
+        markers = sentence.positions(Kind.LIST_MARKER)
+        tails = sentence.positions(Kind.LIST_TAIL)
+        parallel = sentence.positions(Kind.PARALLEL)
         verb_final = f.tokens[left_first(pairs)].word[0] >= "\u0600"
         best = 0.0
         for left, right in pairs:
@@ -354,12 +354,12 @@ class RelationRules:
         for first, second in zip(f.sentences, f.sentences[1:]):
             if first.paragraph != second.paragraph or first.both_named or second.both_named:
                 continue
-            if first.crowded or second.crowded or first.has("other") or second.has("other"):
+            if first.crowded or second.crowded or first.has(Kind.OTHER_STATE) or second.has(Kind.OTHER_STATE):
                 continue
-            states = {(s.has("russia"), s.has("iran")) for s in (first, second)}
+            states = {(s.has(Kind.RUSSIA), s.has(Kind.IRAN)) for s in (first, second)}
             if states != {(True, False), (False, True)}:
                 continue
-            cued = [s for s in (first, second) if s.has("cue")]
+            cued = [s for s in (first, second) if s.has(Kind.CUE)]
             if cued:
                 for s in (first, second):
                     s.adjacent = True

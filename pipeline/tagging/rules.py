@@ -6,11 +6,26 @@ import bisect
 from dataclasses import dataclass
 
 from ..config import TaxonomySpec
-from .lexicon import Lexicon, Match, tokenize
 from .entities import EntityRules
+from .labels import Kind, Label
+from .lexicon import Lexicon, Match, tokenize
 from .records import EntityMention, TagResult, TopicTag
-from .relation import RELEVANCE_THRESHOLD, RelationRules, link_rule, mentioned_in_passing
-from .sentences import Field, Sentence, evidence_of, group_hits, may_relate, resolve_hits, sentence_index, split_sentences
+from .relation import (
+    RELEVANCE_THRESHOLD,
+    RelationRules,
+    link_rule,
+    mentioned_in_passing,
+)
+from .sentences import (
+    Field,
+    Sentence,
+    evidence_of,
+    group_hits,
+    may_relate,
+    resolve_hits,
+    sentence_index,
+    split_sentences,
+)
 from .topics import TopicRules
 
 
@@ -45,29 +60,34 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
         self.spec = spec
         self.version = spec.version
         self.topics = spec.topics
-        groups: dict[str, tuple[str, ...]] = {
-            "russia": spec.actors["russia"], "iran": spec.actors["iran"], "pair": spec.pair_terms,
-            "ref": spec.pair_references, "cue": spec.relation_cues, "wcue": spec.weak_relation_cues,
-            "listmark": spec.list_markers, "listtail": spec.list_tails, "other": spec.other_states,
-            "bicue": spec.bilateral_cues, "notcue": spec.not_relation_cues, "parallel": spec.parallel_markers,
-            "sector": spec.sector_words, "neg": spec.negations, "compare": spec.comparison_markers,
-            "place:russia": (spec.places or {}).get("russia", ()), "place:iran": (spec.places or {}).get("iran", ()),
+        groups: dict[Label, tuple[str, ...]] = {
+            Label(Kind.RUSSIA): spec.actors["russia"], Label(Kind.IRAN): spec.actors["iran"],
+            Label(Kind.PAIR): spec.pair_terms, Label(Kind.REFERENCE): spec.pair_references,
+            Label(Kind.CUE): spec.relation_cues, Label(Kind.WEAK_CUE): spec.weak_relation_cues,
+            Label(Kind.LIST_MARKER): spec.list_markers, Label(Kind.LIST_TAIL): spec.list_tails,
+            Label(Kind.OTHER_STATE): spec.other_states, Label(Kind.BILATERAL_CUE): spec.bilateral_cues,
+            Label(Kind.NOT_CUE): spec.not_relation_cues, Label(Kind.PARALLEL): spec.parallel_markers,
+            Label(Kind.SECTOR): spec.sector_words, Label(Kind.NEGATION): spec.negations,
+            Label(Kind.COMPARISON): spec.comparison_markers,
+            Label(Kind.PLACE, "russia"): (spec.places or {}).get(Kind.RUSSIA, ()),
+            Label(Kind.PLACE, "iran"): (spec.places or {}).get(Kind.IRAN, ()),
         }
+        self.term_labels = {t.id: (Label(Kind.TERM, t.id), Label(Kind.WEAK, t.id)) for t in spec.topics}
         for topic in spec.topics:
-            groups[f"t:{topic.id}"] = topic.terms
-            groups[f"w:{topic.id}"] = topic.weak
-            groups[f"x:{topic.id}"] = topic.exclude
+            groups[Label(Kind.TERM, topic.id)] = topic.terms
+            groups[Label(Kind.WEAK, topic.id)] = topic.weak
+            groups[Label(Kind.EXCLUDE, topic.id)] = topic.exclude
             for number, combo in enumerate(topic.combinations):
-                groups[f"ca{number}:{topic.id}"] = combo.terms
-                groups[f"cb{number}:{topic.id}"] = combo.with_terms
+                groups[Label(Kind.COMBO_FIRST, topic.id, number)] = combo.terms
+                groups[Label(Kind.COMBO_SECOND, topic.id, number)] = combo.with_terms
         self.entity_kinds = {e.id: e.kind for e in spec.entities}
         for entity in spec.entities:
-            groups[f"e:{entity.id}"] = entity.aliases
+            groups[Label(Kind.ENTITY, entity.id)] = entity.aliases
         self.lexicon = Lexicon({k: v for k, v in groups.items() if v})
         self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
         self.weak_overrides = {t.id: set(t.overridden_by) | set(t.weak_overridden_by) for t in spec.topics}
         self.combined_topics = [t for t in spec.topics if t.combinations]
-        self.combination_labels = {t.id: [(f"ca{n}:{t.id}", f"cb{n}:{t.id}", combo)
+        self.combination_labels = {t.id: [(Label(Kind.COMBO_FIRST, t.id, n), Label(Kind.COMBO_SECOND, t.id, n), combo)
                                           for n, combo in enumerate(t.combinations)] for t in self.combined_topics}
         self.yielding = {t.id for t in spec.topics if t.yields}
 

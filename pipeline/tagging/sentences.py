@@ -6,9 +6,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..config import Grammar
+from .labels import (
+    PLACE_IRAN,
+    PLACE_RUSSIA,
+    RELATION_CUES,
+    TOPIC_KINDS,
+    TOPIC_TERMS,
+    Kind,
+)
 from .lexicon import Match, Token
 from .records import Evidence
-
 
 _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
 
@@ -91,8 +98,8 @@ def group_hits(matches: list[Match]) -> dict[str, list[Match]]:
 
 def may_relate(hits: dict[str, list[Match]]) -> bool:
     """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
-    return (("russia" in hits and ("iran" in hits or "place:iran" in hits))
-            or ("iran" in hits and "place:russia" in hits) or "pair" in hits or "ref" in hits)
+    return ((Kind.RUSSIA in hits and (Kind.IRAN in hits or PLACE_IRAN in hits))
+            or (Kind.IRAN in hits and PLACE_RUSSIA in hits) or Kind.PAIR in hits or Kind.REFERENCE in hits)
 
 
 def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
@@ -113,15 +120,15 @@ def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
             continue
         length = match.end - match.start
         for label in match.labels:
-            if label[:2] in ("t:", "w:", "ca", "cb"):
-                topic = label.split(":", 1)[1]
+            if label.kind in TOPIC_KINDS:
+                topic = label.key
                 if any(topic in label_sets(o.labels)[1] or (o.end - o.start > length
                                                              and label_sets(o.labels)[0] - {topic})
                        for o in covering):
                     continue
-            elif label == "other" and any(o.end - o.start > length and "other" not in o.labels for o in covering):
+            elif label == Kind.OTHER_STATE and any(o.end - o.start > length and Kind.OTHER_STATE not in o.labels for o in covering):
                 continue
-            elif label in ("cue", "wcue", "bicue") and any("notcue" in o.labels for o in covering):
+            elif label.kind in RELATION_CUES and any(Kind.NOT_CUE in o.labels for o in covering):
                 continue
             hits.setdefault(label, []).append(match)
     return hits
@@ -134,8 +141,8 @@ def label_sets(labels: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]
     """(topics a term belongs to, topics it excludes), cached per label tuple."""
     found = _LABEL_SETS.get(labels)
     if found is None:
-        found = (frozenset(label[2:] for label in labels if label[:2] in ("t:", "w:")),
-                 frozenset(label[2:] for label in labels if label[:2] == "x:"))
+        found = (frozenset(label.key for label in labels if label.kind in TOPIC_TERMS),
+                 frozenset(label.key for label in labels if label.kind is Kind.EXCLUDE))
         _LABEL_SETS[labels] = found
     return found
 

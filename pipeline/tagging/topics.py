@@ -1,11 +1,11 @@
 """Topic rules: which sentences are tied to the pair (context) and which topics their lexicon hits earn."""
 from __future__ import annotations
 
+from .labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind
 from .lists import listed_topic_matches, names_sector
 from .records import TopicTag
 from .relation import RELEVANCE_THRESHOLD
 from .sentences import Field, Sentence, evidence_of, resolve_hits
-
 
 TOPIC_THRESHOLD = 0.6
 WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over
@@ -28,8 +28,8 @@ class TopicRules:
             linked_paragraphs = {s.paragraph for s in f.sentences if s.link >= RELEVANCE_THRESHOLD}
             previous_linked = False
             for sentence in f.sentences:
-                one_actor = (sentence.has("russia") or sentence.has("iran") or sentence.has("ref")
-                             or sentence.has("place:russia") or sentence.has("place:iran"))
+                one_actor = (sentence.has(Kind.RUSSIA) or sentence.has(Kind.IRAN) or sentence.has(Kind.REFERENCE)
+                             or sentence.has(PLACE_RUSSIA) or sentence.has(PLACE_IRAN))
                 if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
                     context = PAIR_SENTENCE
                 elif sentence.adjacent:
@@ -40,7 +40,7 @@ class TopicRules:
                     context = ONE_ACTOR_IN_PAIR_PARAGRAPH if not sentence.crowded else 0.55
                 elif previous_linked:
                     context = FOLLOWS_PAIR_SENTENCE
-                elif one_actor and title_linked and not sentence.crowded and sentence.has("cue"):
+                elif one_actor and title_linked and not sentence.crowded and sentence.has(Kind.CUE):
                     context = ONE_ACTOR_IN_PAIR_ARTICLE
                 else:
                     context = 0.0
@@ -83,7 +83,7 @@ class TopicRules:
                 continue
             score, sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
             score = min(1.0, score + 0.05 * min(len(hits) - 1, 2))
-            terms = sorted({m.term for label in (f"t:{topic.id}", f"w:{topic.id}") for m in sentence.hits.get(label, ())})
+            terms = sorted({m.term for label in self.term_labels[topic.id] for m in sentence.hits.get(label, ())})
             tags.append(TopicTag(topic.id, round(score, 3), evidence_of(sentence, fields),
                                  ("rules.topic_lexicon",) + tuple(f"term {t}" for t in terms[:4])))
         return found, tuple(tags)
@@ -91,26 +91,25 @@ class TopicRules:
     def _sentence_terms(self, sentence: Sentence, f: Field) -> tuple[set[str], set[str]]:
         """Topics with a specific term (or combination) in the sentence, and topics with weak terms only."""
         listed = listed_topic_matches(sentence, f)
-        negations = sentence.positions("neg")
+        negations = sentence.positions(Kind.NEGATION)
         if negations:  # "Russia offered no military assistance": the domain is named as absent
-            listed = listed | {id(m) for label, ms in sentence.hits.items() if label[:2] in ("t:", "w:") for m in ms
+            listed = listed | {id(m) for label, ms in sentence.hits.items() if label.kind in TOPIC_TERMS for m in ms
                                if any(m.first - NEGATION_REACH <= n < m.first for n in negations)}
-        sectors = sentence.positions("sector")
+        sectors = sentence.positions(Kind.SECTOR)
         strong, weak, specific_words, single = set(), set(), False, set()
         for label, matches in sentence.hits.items():
-            kind = label[:2]
-            if kind == "t:":
+            if label.kind is Kind.TERM:
                 specific_words = True  # even inside a list: the sentence is about a named domain
                 kept = {m.term for m in matches if id(m) not in listed}
                 if kept and sectors and all(names_sector(m, sectors) for m in matches if m.term in kept):
-                    weak.add(label[2:])  # "in the transport and logistics sphere": a sector's name, not content
+                    weak.add(label.key)  # "in the transport and logistics sphere": a sector's name, not content
                     continue
                 if kept:
-                    strong.add(label[2:])
+                    strong.add(label.key)
                     if len(kept) == 1:
-                        single.add(label[2:])
-            elif kind == "w:" and any(id(m) not in listed for m in matches):
-                weak.add(label[2:])
+                        single.add(label.key)
+            elif label.kind is Kind.WEAK and any(id(m) not in listed for m in matches):
+                weak.add(label.key)
         for topic in self.combined_topics:
             if topic.id not in strong and self._combination(topic, sentence):
                 strong.add(topic.id)
