@@ -97,18 +97,28 @@ def _line_of(node: Any, parent: Any = None, index: int | None = None) -> int | N
     return getattr(node, "line", None) or getattr(parent, "line", None)
 
 
-def _require_str(path, entry, key, where, line, pattern=None, choices=None, required=True) -> str | None:
+# Longest values the sources table's columns take (migration 0001): checked when the feed list is read, so that a
+# value too long for PostgreSQL is a file:line error rather than a failed load.
+FEED_MAX_LENGTHS = {"name": 200, "language": 8, "country": 2}
+
+
+def _require_str(path, entry, key, where, line, pattern=None, choices=None, required=True,
+                 max_length: int | None = None) -> str | None:
     value = entry.get(key)
     if value is None or value == "":
         if required:
             raise ConfigError(path, line, f"{where}.{key}", "missing; every entry needs it")
         return None
     if not isinstance(value, str):
-        raise ConfigError(path, line, f"{where}.{key}", f"must be text, got {value!r}")
+        raise ConfigError(path, line, f"{where}.{key}", f"must be text, got {repr(value)[:100]}")
+    if "\x00" in value:
+        raise ConfigError(path, line, f"{where}.{key}", "contains a NUL character")
+    if max_length and len(value) > max_length:
+        raise ConfigError(path, line, f"{where}.{key}", f"is {len(value)} characters long; at most {max_length} fit")
     if choices and value not in choices:
-        raise ConfigError(path, line, f"{where}.{key}", f"{value!r} is not one of {', '.join(choices)}")
+        raise ConfigError(path, line, f"{where}.{key}", f"{value[:100]!r} is not one of {', '.join(choices)}")
     if pattern and not re.fullmatch(pattern, value):
-        raise ConfigError(path, line, f"{where}.{key}", f"{value!r} is not valid here")
+        raise ConfigError(path, line, f"{where}.{key}", f"{value[:100]!r} is not valid here")
     return value
 
 
@@ -142,7 +152,7 @@ def parse_feed_entry(path, entry, index: int, line: int | None) -> FeedSource:
     if not isinstance(enabled, bool):
         raise ConfigError(path, line, f"{where}.enabled", "must be true or false")
     return FeedSource(
-        name=_require_str(path, entry, "name", where, line),
+        name=_require_str(path, entry, "name", where, line, max_length=FEED_MAX_LENGTHS["name"]),
         url=url,
         site=_require_str(path, entry, "site", where, line, pattern=r"https?://[^\s]+", required=False),
         language=_require_str(path, entry, "language", where, line, choices=LANGUAGES),

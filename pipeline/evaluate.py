@@ -94,7 +94,11 @@ def read_labelled(path: Path | str) -> list[LabelledArticle]:
     """Read one JSON Lines file of labelled articles; a bad line is reported by file and line number."""
     path = Path(path)
     articles = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, "", f"not a UTF-8 JSON Lines file (byte {exc.start}: {exc.reason})") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

@@ -166,3 +166,20 @@ def test_the_rules_grammar_words_are_data_in_the_taxonomy_file(tmp_path):
     assert len(split_sentences(text, "text", 0, load_taxonomy(without).grammar.abbreviations)) == 3
     with pytest.raises(ConfigError, match=r"grammar.conjunctionz: unknown key"):
         load_taxonomy(_taxonomy_with(tmp_path, lambda s: s.replace("  conjunctions:", "  conjunctionz:", 1)))
+
+
+def test_values_too_long_for_the_warehouse_are_file_line_errors(tmp_path):
+    long_name = "N" * 300
+    path = write(tmp_path, f"feeds:\n  - name: {long_name}\n    url: http://example.org/feed\n    language: en\n"
+                           "    country: GB\n    perspective: western\n")
+    with pytest.raises(ConfigError, match=r"feeds.yaml:2: feeds\[0\].name: is 300 characters long; at most 200 fit"):
+        load_feeds(path)
+
+
+def test_newsmon_eval_on_a_binary_file_is_a_user_error(tmp_path, capsys):
+    from pipeline.cli import main
+
+    binary = tmp_path / "labels.jsonl"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x00")
+    assert main(["eval", str(binary), "--rules-only"]) == 2
+    assert "not a UTF-8 JSON Lines file" in capsys.readouterr().err
