@@ -87,3 +87,4 @@ class FeedBatch:
     items: list[ItemOutcome] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
     fetches: list[tuple[str, FetchResult]] = field(default_factory=list)  # (kind, result) for the fetch log
+    items_seen: int = 0  # the feed's items this run (a chunked batch holds only its chunk's)

@@ -37,6 +37,7 @@ MAX_ITEM_ATTEMPTS = 5
 STORY_WINDOW_DAYS = 30
 RETRY_STATES = ("pending", "failed")
 PROGRESS_EVERY = 25  # pages: a feed with many new items reports how far it has got
+CHUNK_ITEMS = 100  # a feed's items are committed in chunks of this many: an interruption keeps the finished ones
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,27 @@ class Pipeline:
         retry_at = load.utc(state["next_fetch_after"])
         if options.respect_backoff and retry_at and retry_at > now:
             return FeedReport(feed.name, SKIPPED, f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
+        totals = [0, 0, 0, 0]  # articles new, updated, items failed, relevant: summed over the committed chunks
+
+        def commit(batch: FeedBatch) -> None:
+            counts = self._load(batch, run_id, now)
+            for i, value in enumerate((counts.articles_new, counts.articles_updated, counts.items_failed,
+                                       counts.articles_relevant)):
+                totals[i] += value
+
         try:
-            batch = self.process_feed(feed, source_id, state, known)
+            batch = self.process_feed(feed, source_id, state, known, commit)
         except Exception as exc:  # a bug in one feed's processing must not stop the others
             log.exception("internal error while processing %s", feed.name)
             failure = FetchResult(feed.url, TEMPORARY, f"internal error: {type(exc).__name__}: {exc}")
             batch = FeedBatch(source_id, feed.name, failure, TEMPORARY, failure.reason, None,
                               fetches=[("feed", failure)])
+        commit(batch)
+        return FeedReport(feed.name, batch.feed_status, batch.feed_reason, batch.items_seen or len(batch.items),
+                          *totals)
+
+    def _load(self, batch: FeedBatch, run_id: int, now: datetime):
+        """One transaction: a feed's batch (or one chunk of it) into the warehouse, then the story index."""
         index = self.story_index()
         with self._load_lock:
             with self.engine.begin() as conn:
@@ -232,12 +247,14 @@ class Pipeline:
                 # loads are serialized, so what this batch committed is all there is up to its highest id: the next
                 # batch's catch-up need not read it back from the warehouse
                 index.high_water = max(index.high_water, addition[0])
-        return FeedReport(feed.name, batch.feed_status, batch.feed_reason, len(batch.items), counts.articles_new,
-                          counts.articles_updated, counts.items_failed, counts.articles_relevant)
+        return counts
 
     # ------------------------------------------------------------------ feed
-    def process_feed(self, feed: FeedSource, source_id: int, state, known: dict[str, dict]) -> FeedBatch:
-        """Network and CPU work for one feed; returns the batch to load (no writes here)."""
+    def process_feed(self, feed: FeedSource, source_id: int, state, known: dict[str, dict],
+                     commit: Callable[[FeedBatch], None] | None = None) -> FeedBatch:
+        """Network and CPU work for one feed; returns the batch to load. With `commit`, a feed with more than
+        CHUNK_ITEMS items is committed chunk by chunk (the first chunk records every item, the rest as pending), so
+        that an interruption keeps what was done and the next run takes up the rest."""
         headers = {}
         if state["etag"] and state["validators_trusted"]:
             headers["If-None-Match"] = state["etag"]
@@ -254,7 +271,21 @@ class Pipeline:
         retry = [self._known_item(row) for h, row in known.items()
                  if row["state"] in RETRY_STATES and row["attempts"] < MAX_ITEM_ATTEMPTS and h not in
                  {i.url_hash for i in items}]
-        batch.items, batch.articles = self._process_items(feed, items + retry, batch)
+        todo = items + retry
+        batch.items_seen = len(todo)
+        if commit is None or len(todo) <= CHUNK_ITEMS:
+            batch.items, batch.articles = self._process_items(feed, todo, batch)
+            return batch
+        for start in range(0, len(todo) - CHUNK_ITEMS, CHUNK_ITEMS):
+            chunk = todo[start:start + CHUNK_ITEMS]
+            outcomes, articles = self._process_items(feed, chunk, batch)
+            later = todo[start + CHUNK_ITEMS:] if start == 0 else []  # recorded once, as pending, with the first chunk
+            commit(replace(batch, items=outcomes + [i for i in later if i.state == "pending"], articles=articles,
+                           items_seen=0))
+            batch = replace(batch, fetches=[], feed_url=None)  # the feed's own fetch is logged with the first chunk
+            self.progress(f"  {feed.name}: {start + len(chunk)}/{len(todo)} items committed")
+        batch.items, batch.articles = self._process_items(feed, todo[len(todo) - (len(todo) - 1) % CHUNK_ITEMS - 1:],
+                                                          batch)
         return batch
 
     def _read_feed(self, result: FetchResult, state, batch: FeedBatch) -> tuple[ParsedFeed | None, FetchResult]:

@@ -163,3 +163,49 @@ def test_when_every_feed_fails_the_same_way_no_source_is_slowed_down(engine, tax
         assert "every feed failed the same way (the byte cap)" in error
         healthy = run_with(engine, taxonomy, tagger, rules, limits, feeds)  # the cap fixed: fetched at once
     assert healthy.counts["feeds_ok"] == 2 and healthy.counts["feeds_skipped"] == 0
+
+
+def _big_site_routes(count: int) -> dict:
+    """A feed of `count` items, each linking to an article page of its own."""
+    def page(n):
+        html = (f"<html><head><title>Russia and Iran, day {n}</title></head><body><article><h1>Day {n}</h1>"
+                + "".join(f"<p>Russia and Iran signed agreement {n}.{k} on gas supplies through Gazprom, officials "
+                          f"in Moscow and Tehran said on day {n}.</p>" for k in range(8))
+                + "</article></body></html>").encode()
+        return lambda h: h.send_body(200, html, "text/html; charset=utf-8")
+
+    def feed_xml(h):
+        items = "".join(f"<item><title>Day {n}</title><link>{h.server.base_url}/big/{n}.html</link>"
+                        f"<guid>big-{n}</guid></item>" for n in range(count))
+        h.send_body(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+                    .encode(), "application/rss+xml")
+
+    return {"/big.rss": feed_xml, **{f"/big/{n}.html": page(n) for n in range(count)}}
+
+
+def test_a_big_feed_is_committed_in_chunks_and_an_interruption_keeps_them(engine, taxonomy, tagger, rules, limits):
+    """250 items: after the first chunk of 100 is committed the run is stopped; the chunk stays, the rest are
+    recorded as pending, and the next run takes them up — 250 articles in the end, none twice."""
+    with SampleSite(routes=_big_site_routes(250)) as site:
+        feeds = [feed("Big", site.url("/big.rss"))]
+        roomy = dataclasses.replace(limits, max_items_per_feed=1000)
+        with Fetcher(roomy) as fetcher:
+            pipeline = Pipeline(engine, tagger, taxonomy, rules, fetcher)
+
+            def stop_after_the_first_chunk(message):
+                if "100/250 items committed" in message:
+                    pipeline.stop.set()
+
+            pipeline.progress = stop_after_the_first_chunk
+            first = pipeline.run(feeds, RunOptions(triggered_by="test"))
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
+            states = dict(conn.execute(text("SELECT state, COUNT(*) FROM feed_items GROUP BY state")).all())
+        assert first.status == "interrupted" and stored == first.counts["articles_new"] >= 100
+        assert sum(states.values()) == 250 and states.get("done", 0) == stored
+        second = run_with(engine, taxonomy, tagger, rules, roomy, feeds)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == 250
+            assert conn.execute(text("SELECT COUNT(DISTINCT url) FROM articles")).scalar() == 250
+            assert conn.execute(text("SELECT state FROM feed_items GROUP BY state")).scalars().all() == ["done"]
+        assert second.status == "ok" and second.counts["articles_new"] == 250 - stored
