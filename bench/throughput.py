@@ -75,7 +75,7 @@ def instrumented(clock: StageClock):
     """Time the stages by wrapping the functions the runner calls (restored afterwards)."""
     from pipeline import runner
     from pipeline.httpclient import Fetcher
-    from pipeline.tagging import Tagger, load_tagger
+    from pipeline.tagging import Tagger
     from pipeline.warehouse import load
 
     originals = [(runner, "extract_article"), (load, "load_feed_batch"), (runner, "refresh_summaries"),
@@ -95,7 +95,7 @@ def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, pe
     from pipeline.httpclient import Fetcher
     from pipeline.runner import Pipeline
     from pipeline.settings import PROJECT_ROOT, FetchLimits
-    from pipeline.tagging import Tagger, load_tagger
+    from pipeline.tagging import load_tagger
     from pipeline.warehouse.db import make_engine, upgrade
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")

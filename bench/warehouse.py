@@ -9,12 +9,12 @@ import statistics
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import create_engine, text
 
 from .synth import Shape, generate
-from .table import print_table, ratio
+from .table import print_table
 
 POSTGRES_URL = os.environ.get("NEWSMON_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_SECONDS = 1.0

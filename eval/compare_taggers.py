@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_taxonomy  # noqa: E402
-from pipeline.evaluate import evaluate, read_devset, read_labelled  # noqa: E402
+from pipeline.evaluate import evaluate, read_labelled  # noqa: E402
 from pipeline.tagging import Tagger, load_model  # noqa: E402
 from pipeline.tagging.training import train_model, training_sets  # noqa: E402
 

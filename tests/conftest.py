@@ -128,3 +128,14 @@ def demo_warehouse(request, tmp_path_factory):
             Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
         yield engine
         engine.dispose()
+
+
+SLOW_MODULES = {"test_corpus", "test_robustness_warehouse", "test_bench"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fast tier (`pytest -m "not slow"`) leaves out real Airflow (and the monitor page it serves), the feed
+    corpus, the killed-loader tests and the benchmarks' smoke runs; CI runs everything."""
+    for item in items:
+        if item.get_closest_marker("airflow") or item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import load_cleaning, load_taxonomy
+from pipeline.config import load_cleaning
 from pipeline.evaluate import evaluate, labelled_sets, read_devset
 from pipeline.settings import PROJECT_ROOT
 from pipeline.tagging import ModelError, Tagger, default_model_path, load_tagger
