@@ -69,6 +69,29 @@ class Extracted:
         }, ensure_ascii=False)
 
 
+class ExtractionTimeout(Exception):
+    """Extracting one page took longer than its time budget; the message says which."""
+
+
+def extract_bounded(html: bytes | str, url: str | None, rules: CleaningRules, *, seconds: float | None,
+                    isolate_bytes: int, **options) -> Extracted:
+    """`extract_article`, with a time budget for big pages: a page over `isolate_bytes` is extracted in a child
+    process that is killed after `seconds` (a thread cannot be stopped from outside), so one pathological page
+    cannot hold a page worker longer than that. Smaller pages, bounded by size, are extracted in place."""
+    if seconds is None or len(html) <= isolate_bytes:
+        return extract_article(html, url, rules, **options)
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        job = pool.apply_async(extract_article, (html, url, rules), options)
+        try:
+            return job.get(timeout=seconds)
+        except multiprocessing.TimeoutError:
+            pool.terminate()
+            raise ExtractionTimeout(f"extraction took longer than its {seconds:g} s budget "
+                                    f"(NEWSMON_PAGE_SECONDS) for a {len(html)}-byte page") from None
+
+
 def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection."""
     if isinstance(data, str):

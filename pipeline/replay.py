@@ -19,7 +19,7 @@ from sqlalchemy import Engine, and_, bindparam, or_, select, update
 
 from .config import CleaningRules, FeedSource, TaxonomySpec
 from .dedup import minhash_to_bytes, text_minhash
-from .extract import extract_article
+from .extract import ExtractionTimeout, extract_bounded
 from .feeds import FeedEntry, parse_feed
 from .httpclient import OK, Fetcher
 from .runner import FeedReport
@@ -88,8 +88,13 @@ def rebuild_article(row, rules: CleaningRules, tagger: Tagger,
     """Column values and tags for one stored article rebuilt from its archived HTML; None when no text is found.
     The same caps as a live run apply (`limits.max_extract_bytes`, `limits.max_tag_chars`)."""
     page_url = row["raw_final_url"] or row["raw_url"]
-    extracted = extract_article(_raw_html(row), page_url, rules, content_type=row["content_type"],
-                                declared_language=row["source_language"], max_bytes=limits.max_extract_bytes)
+    try:
+        extracted = extract_bounded(_raw_html(row), page_url, rules, seconds=limits.page_seconds,
+                                    isolate_bytes=limits.isolate_bytes, content_type=row["content_type"],
+                                    declared_language=row["source_language"], max_bytes=limits.max_extract_bytes)
+    except ExtractionTimeout:
+        log.warning("replay: %s is over its extraction time budget; left as stored", page_url)
+        return None
     if not extracted.text:
         return None
     title = extracted.title or row["title"]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .config import CleaningRules, FeedSource, TaxonomySpec
 from .dedup import minhash_to_bytes, text_minhash
-from .extract import extract_article
+from .extract import ExtractionTimeout, extract_bounded
 from .feeds import ParsedFeed, parse_feed
 from .httpclient import NOT_A_FEED, NOT_MODIFIED, OK, REFUSED, TEMPORARY, Fetcher, FetchResult
 from .models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
@@ -383,7 +383,10 @@ class Pipeline:
         if result.status != OK:
             state = {TEMPORARY: "failed", REFUSED: REFUSED}.get(result.status, "gone")
             return replace(item, state=state, error=result.reason, attempts=attempts), None, fetches
-        article = self.build_article(feed, item, result)
+        try:
+            article = self.build_article(feed, item, result)
+        except ExtractionTimeout as exc:  # the same page would take as long again: not retried
+            return replace(item, state="gone", error=str(exc), attempts=attempts), None, fetches
         if article is None:
             return replace(item, state="gone", error="no article text found on the page", attempts=attempts), None, fetches
         return replace(item, state="done", error=None, attempts=attempts), article, fetches
@@ -391,9 +394,9 @@ class Pipeline:
     def build_article(self, feed: FeedSource, item: ItemOutcome, result: FetchResult) -> ArticleRecord | None:
         page_url = result.final_url or item.url
         limits = self.fetcher.limits
-        extracted = extract_article(result.body or b"", page_url, self.rules,
-                                    content_type=result.headers.get("content-type"), declared_language=feed.language,
-                                    max_bytes=limits.max_extract_bytes)
+        extracted = extract_bounded(result.body or b"", page_url, self.rules, seconds=limits.page_seconds,
+                                    isolate_bytes=limits.isolate_bytes, max_bytes=limits.max_extract_bytes,
+                                    content_type=result.headers.get("content-type"), declared_language=feed.language)
         if not extracted.text:
             return None
         title = extracted.title or item.title

@@ -30,6 +30,8 @@ class FetchLimits:
     workers: int = 8
     user_agent: str = DEFAULT_USER_AGENT
     max_extract_bytes: int = 2 * 1024 * 1024  # HTML handed to extraction (a bigger page is cut, and recorded)
+    page_seconds: float = 30.0  # time budget for extracting one page over isolate_bytes (in a child process)
+    isolate_bytes: int = 512 * 1024  # pages bigger than this are extracted in a child process under page_seconds
     max_items_per_feed: int = 300  # new items fetched per feed per run; the rest wait for the next runs
     max_tag_chars: int = 200_000  # text handed to the tagger (about 30,000 words; the whole text is still stored)
     # non-public networks that may be dialled (NEWSMON_PRIVATE_ALLOWLIST); empty in production. Link-local and
@@ -106,6 +108,8 @@ def load_settings(env=None) -> Settings:
         max_extract_bytes=max(1024, _env_int(env, "NEWSMON_MAX_EXTRACT_BYTES", defaults.max_extract_bytes)),
         max_tag_chars=max(1000, _env_int(env, "NEWSMON_MAX_TAG_CHARS", defaults.max_tag_chars)),
         max_items_per_feed=max(1, _env_int(env, "NEWSMON_MAX_ITEMS_PER_FEED", defaults.max_items_per_feed)),
+        page_seconds=max(1.0, _env_float(env, "NEWSMON_PAGE_SECONDS", defaults.page_seconds)),
+        isolate_bytes=_env_int(env, "NEWSMON_ISOLATE_BYTES", defaults.isolate_bytes),
     )
     return Settings(
         warehouse_url=env.get("NEWSMON_WAREHOUSE_URL") or default_warehouse_url(data_dir),

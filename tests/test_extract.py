@@ -97,3 +97,18 @@ def test_cli_output_shape(rules):
     assert set(data) == {"id", "title", "text", "published", "authors", "lang", "canonical_url", "method", "truncated"}
     assert data["truncated"] is None  # the page is far under the cap
     assert data["published"].endswith("Z")
+
+
+def test_a_big_page_is_extracted_in_a_child_process_under_a_time_budget(rules):
+    from pipeline.extract import ExtractionTimeout, extract_bounded
+
+    html = ("<html><head><title>Russia and Iran</title></head><body><article>"
+            + "<p>Russia and Iran signed a gas agreement in Moscow on Tuesday, officials said.</p>" * 4000
+            + "</article></body></html>").encode()
+    isolated = extract_bounded(html, "https://example.org/a", rules, seconds=120, isolate_bytes=100_000)
+    assert isolated.text.startswith("Russia and Iran signed") and isolated.method != "none"
+    with pytest.raises(ExtractionTimeout, match="over its|longer than its 0.1 s budget"):
+        extract_bounded(html, "https://example.org/a", rules, seconds=0.1, isolate_bytes=100_000)
+    small = extract_bounded(html[:5000] + b"</article></body></html>", "https://example.org/a", rules, seconds=0.1,
+                            isolate_bytes=100_000)  # under the threshold: in place, no budget
+    assert small.text

@@ -209,3 +209,19 @@ def test_a_big_feed_is_committed_in_chunks_and_an_interruption_keeps_them(engine
             assert conn.execute(text("SELECT COUNT(DISTINCT url) FROM articles")).scalar() == 250
             assert conn.execute(text("SELECT state FROM feed_items GROUP BY state")).scalars().all() == ["done"]
         assert second.status == "ok" and second.counts["articles_new"] == 250 - stored
+
+
+def test_a_page_over_its_time_budget_is_recorded_and_the_feed_goes_on(engine, taxonomy, tagger, rules, limits):
+    with SampleSite(routes=_big_site_routes(3)) as site:
+        feeds = [feed("Big", site.url("/big.rss"))]
+        strict = dataclasses.replace(limits, isolate_bytes=1000, page_seconds=0.05)  # every page, no time
+        report = run_with(engine, taxonomy, tagger, rules, strict, feeds)
+        with engine.connect() as conn:
+            errors = conn.execute(text("SELECT state, last_error FROM feed_items")).all()
+        assert report.status == "ok" and report.counts["articles_new"] == 0
+        assert len(errors) == 3 and all(state == "gone" and "budget" in error for state, error in errors)
+        again = run_with(engine, taxonomy, tagger, rules, strict, feeds)
+        assert again.counts["articles_new"] == 0 and again.counts["items_seen"] == 0  # gone: not fetched again
+        roomy = dataclasses.replace(limits, isolate_bytes=1000, page_seconds=120)  # isolated, with time enough
+        other = [feed("Big elsewhere", site.url("/big.rss") + "?elsewhere")]
+        assert run_with(engine, taxonomy, tagger, rules, roomy, other).counts["articles_new"] == 3
