@@ -101,3 +101,19 @@ def test_dockerfile_builds_on_the_official_image_of_our_airflow(compose):
         for source in sources:
             assert (REPO / source).exists(), f"Dockerfile copies {source}, which does not exist"
     assert '"apache-airflow==${AIRFLOW_VERSION}"' in dockerfile and "-e /opt/newsmon" in dockerfile
+
+
+def test_the_build_context_leaves_out_the_virtualenv_data_and_git():
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {".git", ".venv", "data"} <= set(ignored)
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    for line in re.findall(r"^COPY (.+)$", dockerfile, re.MULTILINE):  # nothing the image needs is left out
+        for source in [part for part in line.split()[:-1] if not part.startswith("--")]:
+            assert source.split("/")[0] not in ignored, f"{source} is copied but ignored by .dockerignore"
+
+
+def test_postgresql_is_published_on_loopback_only(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            if str(port).endswith(":5432"):
+                assert str(port).startswith("127.0.0.1:"), f"{name} publishes PostgreSQL on every interface: {port}"
