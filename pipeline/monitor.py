@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, event, text
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from .summaries import source_of
-from .warehouse.db import make_engine
+from .warehouse.db import WarehouseError, make_engine
 
 PERSPECTIVES = ("russian_state", "iranian_state", "western", "regional", "independent")
 WEEKS_SHOWN = 104  # at most two years of weeks on the charts
@@ -16,8 +20,17 @@ ARTICLES_SHOWN = 50
 
 
 def read_only_engine(url: str) -> Engine:
-    """An engine whose sessions cannot write: SQLite query_only, PostgreSQL read-only transactions."""
-    engine = make_engine(url)
+    """An engine whose sessions cannot write: a SQLite file opened `mode=ro` (a missing file is an error, never
+    created) and query_only; PostgreSQL read-only transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        import sqlite3
+
+        path = Path(parsed.database).resolve()
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(
+            f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False))
+    else:
+        engine = make_engine(url)
 
     @event.listens_for(engine, "connect")
     def _read_only(dbapi_connection, _record):
@@ -95,3 +108,16 @@ def topic_week_articles(engine: Engine, topic: str, week: str, limit: int = ARTI
             "ORDER BY day DESC, score DESC, article_id LIMIT :limit"),
             {"topic": topic, "week": monday, "limit": limit}).mappings().all()
     return [dict(row, day=_iso(row["day"]), score=round(float(row["score"]), 3)) for row in rows]
+
+
+NO_DATA = "No data yet: run news_daily (or `newsmon demo`) to fill the warehouse."
+
+
+def overview_or_empty(engine: Engine) -> tuple[Overview, str | None]:
+    """The overview, or an empty one and why, when the warehouse does not exist yet, is not migrated or holds
+    nothing (the monitor's first visit comes before the first run)."""
+    try:
+        data = overview(engine)
+    except (DBAPIError, WarehouseError):
+        return Overview([], {}, {}, {}, None), NO_DATA
+    return data, None if data.topics else NO_DATA

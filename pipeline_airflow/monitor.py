@@ -16,7 +16,8 @@ from datetime import date
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from pipeline.monitor import PERSPECTIVES, Overview, overview, read_only_engine, topic_week_articles
+from pipeline.monitor import (NO_DATA, PERSPECTIVES, Overview, overview_or_empty, read_only_engine,
+                              topic_week_articles)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def perspective_bar(topic: str, data: Overview) -> str:
     return "".join(parts)
 
 
-def render_page(data: Overview) -> str:
+def render_page(data: Overview, problem: str | None = None) -> str:
     legend = "".join(f'<span><i style="background:{c}"></i>{esc(p.replace("_", " "))}</span>'
                      for p, c in COLORS.items())
     topics = "".join(
@@ -109,7 +110,7 @@ def render_page(data: Overview) -> str:
         f"{topic_chart(topic, data)}{perspective_bar(topic, data)}</section>" for topic in data.topics)
     gaps = "".join(f"<li>week of {esc(w)}: {esc(why)}</li>" for w, why in data.gaps.items())
     first_topic, first_week = data.busiest or ("", "")
-    empty = "" if data.topics else "<p>No relevant articles in the warehouse yet: run news_daily first.</p>"
+    empty = "" if data.topics else f'<p class="empty">{esc(problem or NO_DATA)}</p>'
     return PAGE.format(
         title=esc(TITLE), css=CSS, script=SCRIPT, legend=legend, topics=topics, empty=empty,
         gaps=f"<ul>{gaps}</ul>" if gaps else "<p>No coverage gap recorded.</p>",
@@ -197,8 +198,10 @@ def create_monitor_app(engine_factory=warehouse_engine) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def login_first(request: Request, exc: HTTPException):
-        """A browser without a session is sent to Airflow's login; API callers get the status."""
-        if exc.status_code == 401 and request.url.path.rstrip("/") == request.scope.get("root_path", "").rstrip("/"):
+        """A browser without a valid session (none, expired, forged) is sent to Airflow's login; API callers get the
+        status. A valid session without the permission gets its 403."""
+        bad_session = exc.status_code == 401 or (exc.status_code == 403 and "token" in str(exc.detail).lower())
+        if bad_session and request.url.path.rstrip("/") == request.scope.get("root_path", "").rstrip("/"):
             from airflow.api_fastapi.app import get_auth_manager
 
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
@@ -206,12 +209,13 @@ def create_monitor_app(engine_factory=warehouse_engine) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        return HTMLResponse(render_page(overview(engine_factory())),
+        return HTMLResponse(render_page(*overview_or_empty(engine_factory())),
                             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
     @app.get("/api/overview")
     def api_overview() -> dict:
-        return overview(engine_factory()).as_dict()
+        data, problem = overview_or_empty(engine_factory())
+        return {**data.as_dict(), "problem": problem}
 
     @app.get("/api/articles")
     def api_articles(topic: str = Query(max_length=40), week: date = Query()) -> list[dict]:

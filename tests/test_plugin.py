@@ -121,6 +121,45 @@ def test_the_monitor_reads_the_warehouse_read_only(engine):
         reader.dispose()
 
 
+def test_an_invalid_or_forged_cookie_is_sent_to_the_login_page(api_client, warehouse_conn):
+    api_client.cookies.clear()
+    api_client.cookies.set("_token", "forged.token.value")
+    try:
+        page = api_client.get("/monitor/", follow_redirects=False)
+        api = api_client.get("/monitor/api/overview")
+    finally:
+        api_client.cookies.clear()
+    assert page.status_code == 303 and page.headers["location"].startswith("/auth/login")
+    assert api.status_code in (401, 403)  # an API caller gets the status, not a redirect
+
+
+@pytest.mark.parametrize("state", ["no file", "unmigrated", "migrated, no run"])
+def test_before_any_run_the_page_says_so_and_creates_nothing(api_client, tmp_path, monkeypatch, state):
+    path = tmp_path / "warehouse.sqlite"
+    if state != "no file":
+        engine = make_engine(f"sqlite:///{path}")
+        if state == "migrated, no run":
+            from pipeline.warehouse.db import upgrade
+
+            upgrade(engine)
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE unrelated (x INTEGER)"))
+        engine.dispose()
+    monkeypatch.setenv("AIRFLOW_CONN_NEWS_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    monkeypatch.delenv("AIRFLOW_CONN_NEWS_WAREHOUSE_READONLY", raising=False)
+    token = token_for("viewer")
+    api_client.cookies.set("_token", token)
+    try:
+        page = api_client.get("/monitor/")
+    finally:
+        api_client.cookies.clear()
+    data = api_client.get("/monitor/api/overview", headers={"Authorization": f"Bearer {token}"})
+    assert page.status_code == 200 and "No data yet: run news_daily" in page.text
+    assert data.status_code == 200 and data.json()["topics"] == {} and data.json()["problem"].startswith("No data")
+    assert path.exists() == (state != "no file")  # reading never creates the file
+
+
 # ---------------------------------------------------------------- in a real browser
 
 def free_port() -> int:
