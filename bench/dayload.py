@@ -34,7 +34,7 @@ def day_batches(shape, articles: int):
     for feed in range(FEEDS_PER_DAY):
         source_id = 1 + feed * (shape.sources // FEEDS_PER_DAY)
         batch = FeedBatch(source_id, f"feed {source_id}", FetchResult("https://feed", "ok", "20 entries"), "ok",
-                          "entries", FeedState(None, None, f"{day}-{feed}", 0))
+                          "entries", FeedState(None, None, f"{day}-{feed}"))
         batch.fetches.append(("feed", FetchResult(f"https://s{source_id}.synthetic.example/feed", "ok", "ok", 200)))
         for i in range(articles // FEEDS_PER_DAY):
             url = f"https://s{source_id}.synthetic.example/{day:%Y/%m/%d}/new-{feed}-{i}"

@@ -1,8 +1,8 @@
 """
 ### news_trends — refresh the trend summaries and check the warehouse, after every load
 
-Runs whenever `news_daily` or `news_retag` updates the `news_warehouse` asset. `refresh` rebuilds the summaries
-the dashboards read (materialized views on PostgreSQL, summary tables on SQLite); `check_quality` then compares
+Runs whenever `news_daily` or `news_retag` updates the `news_warehouse` asset. `refresh` brings up to date the summary
+tables the trend views read (plain tables on SQLite and PostgreSQL alike, refreshed in part); `check_quality` then compares
 row counts with each run's log, looks for articles without a source, the share of failed feed fetches and
 coverage gaps, and fails loudly (no retry) naming every check that failed.
 """

@@ -24,7 +24,7 @@ from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES as READABILITY_PATTERNS
 
 from .clean import clean_text
-from .config import CleaningRules
+from .config import LANGUAGES, CleaningRules
 from .metadata import read_metadata
 from .vote import vote
 
@@ -40,7 +40,6 @@ LAYOUT_TABLES = "//table[.//td//p]"
 _VOTE_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "tr", "dd", "dt", "pre")
 LANG_CONFIDENT = 0.90
 LANG_SAMPLE_CHARS = 2000  # a few hundred words identify the language; more only costs time
-SUPPORTED_LANGS = ("en", "ru", "fa")
 
 _identifier = None
 _identifier_lock = threading.Lock()  # page threads start together; the model is loaded once, not once each
@@ -190,7 +189,7 @@ def detect_language(text: str, declared: str | None) -> str | None:
     lang, confidence = _identifier.classify(text[:LANG_SAMPLE_CHARS])
     if confidence >= LANG_CONFIDENT or declared is None:
         return lang
-    return declared if declared in SUPPORTED_LANGS else lang
+    return declared if declared in LANGUAGES else lang
 
 
 def drop_leading_title(text: str, title: str | None) -> str:

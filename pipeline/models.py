@@ -70,7 +70,6 @@ class FeedState:
     etag: str | None
     last_modified: str | None
     body_hash: str | None
-    consecutive_failures: int
 
 
 @dataclass

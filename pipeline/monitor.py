@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError
 from .summaries import source_of
 from .warehouse.db import WarehouseError, make_engine
 
-PERSPECTIVES = ("russian_state", "iranian_state", "western", "regional", "independent")
 WEEKS_SHOWN = 104  # at most two years of weeks on the charts
 ARTICLES_SHOWN = 50
 

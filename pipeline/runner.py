@@ -307,7 +307,7 @@ class Pipeline:
         if state["body_hash"]:  # new content under the validators we hold: they do not follow it, drop them
             etag = None if etag == state["etag"] else etag
             modified = None if modified == state["last_modified"] else modified
-        batch.new_state = FeedState(etag, modified, body_hash, 0)
+        batch.new_state = FeedState(etag, modified, body_hash)
         batch.feed_url = result.permanent_redirect
         return parsed, result
 

@@ -16,8 +16,8 @@ from datetime import date
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from pipeline.monitor import (NO_DATA, PERSPECTIVES, Overview, overview_or_empty, read_only_engine,
-                              topic_week_articles)
+from pipeline.config import PERSPECTIVES
+from pipeline.monitor import NO_DATA, Overview, overview_or_empty, read_only_engine, topic_week_articles
 
 log = logging.getLogger(__name__)
 

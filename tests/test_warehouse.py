@@ -95,7 +95,7 @@ def article(tagger, url: str, text_body: str, title: str = "Russia and Iran sign
 def batch_for(source_id: int, articles: list[ArticleRecord]) -> FeedBatch:
     feed_fetch = FetchResult("https://example.org/rss", "ok", "2 entries", http_status=200, fetched_at=NOW)
     items = [ItemOutcome(a.url_hash, a.url, None, a.title, None, None, NOW, "done", attempts=1) for a in articles]
-    return FeedBatch(source_id, "Example", feed_fetch, "ok", "2 entries", FeedState('"e1"', None, "h" * 64, 0),
+    return FeedBatch(source_id, "Example", feed_fetch, "ok", "2 entries", FeedState('"e1"', None, "h" * 64),
                      items=items, articles=articles, fetches=[("feed", feed_fetch)])
 
 
