@@ -78,7 +78,7 @@ def instrumented(clock: StageClock):
     from pipeline.tagging import Tagger
     from pipeline.warehouse import load
 
-    originals = [(runner, "extract_article"), (load, "load_feed_batch"), (runner, "refresh_summaries"),
+    originals = [(runner, "extract_bounded"), (load, "load_feed_batch"), (runner, "refresh_summaries"),
                  (Fetcher, "fetch"), (Tagger, "tag")]
     saved = [(owner, name, getattr(owner, name)) for owner, name in originals]
     for (owner, name, fn), stage in zip(saved, (STAGES[1], STAGES[3], STAGES[4], STAGES[0], STAGES[2])):
