@@ -177,11 +177,18 @@ def replay_source(engine: Engine, rules: CleaningRules, tagger: Tagger, source_i
                       articles_failed=counts.articles_failed, articles_relevant=counts.articles_relevant)
 
 
-def archived_sources(engine: Engine) -> dict[str, int]:
-    """Every source the warehouse knows (enabled or not), by name: each may have archived pages to replay."""
-    sources = tables(engine).tables["sources"]
+def archived_sources(engine: Engine, start: datetime | None = None, end: datetime | None = None) -> dict[str, int]:
+    """The sources (enabled or not) with archived pages to replay, by name: in [start, end) when given, so that a
+    backfilled day maps one task per source that has something on that day, not one per known source."""
+    meta = tables(engine)
+    sources, articles, raw = meta.tables["sources"], meta.tables["articles"], meta.tables["raw_pages"]
+    query = select(sources.c.name, sources.c.id).order_by(sources.c.id)
+    if start is not None and end is not None:
+        having = (select(articles.c.id).join(raw, raw.c.article_id == articles.c.id)
+                  .where(articles.c.source_id == sources.c.id, _interval_filter(articles, start, end)).exists())
+        query = query.where(having)
     with engine.connect() as conn:
-        return dict(conn.execute(select(sources.c.name, sources.c.id).order_by(sources.c.id)).all())
+        return dict(conn.execute(query).all())
 
 
 def start_replay_run(engine: Engine, taxonomy: TaxonomySpec, interval: tuple[datetime, datetime],
@@ -212,7 +219,7 @@ def replay_interval(engine: Engine, taxonomy: TaxonomySpec, rules: CleaningRules
     taxonomy's trained one unless given."""
     run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
     counts = replay_articles(engine, rules, tagger or load_tagger(taxonomy), start, end, batch_size=batch_size)
-    finish_replay_run(engine, run_id, counts, len(archived_sources(engine)))
+    finish_replay_run(engine, run_id, counts, len(archived_sources(engine, start, end)))
     return run_id, counts
 
 

@@ -98,7 +98,7 @@ def plan_run(params: dict, context) -> list[dict]:
         if mode == "replay":
             upgrade(engine)
             run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
-            targets = archived_sources(engine)
+            targets = archived_sources(engine, start, end)
         else:
             feeds = load_feeds(config.feeds_path, base_url=config.feeds_base_url)
             options = RunOptions(mode=mode, interval=(start, end), triggered_by=triggered_by)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import tests.airflow_env as airflow_env  # noqa: I001 - keeps this session's Airflow settings consistent
@@ -207,6 +208,17 @@ def test_backfill_through_the_rest_api_replays_the_archive(stack, warehouse):
 
     runs = wait_for(finished_runs, BACKFILL_TIMEOUT, stack, "the backfill to complete", interval=3)
     assert len(runs) == 3 and {r["state"] for r in runs} == {"success"}, (runs, stack.logs())
+    with engine.connect() as conn:
+        known_sources = conn.execute(text("SELECT COUNT(*) FROM sources")).scalar()
+    for run in runs:  # a backfilled day maps one task per source with archived pages that day, not one per source
+        instances = client.get(f"/api/v2/dags/news_daily/dagRuns/{run['dag_run_id']}/taskInstances",
+                               params={"limit": 500}).json()["task_instances"]
+        mapped = [t for t in instances if t["task_id"] == "process_feed" and t["map_index"] >= 0]
+        with engine.connect() as conn:
+            expected = conn.execute(text(
+                "SELECT COUNT(DISTINCT a.source_id) FROM articles a JOIN raw_pages r ON r.article_id = a.id "
+                "WHERE a.day = :day"), {"day": date.fromisoformat(run["data_interval_start"][:10])}).scalar()
+        assert len(mapped) == expected < known_sources, (run["data_interval_start"], len(mapped), expected)
 
     assert counts(engine) == before  # the damage is repaired, and replay adds and duplicates nothing
     with engine.connect() as conn:
