@@ -123,17 +123,14 @@ def _stop_on_signals(stop):
 
 
 def cmd_runs(args, settings) -> int:
-    from .warehouse.db import tables, upgrade
+    from .trends import format_table
+    from .warehouse import load
+    from .warehouse.db import upgrade
 
     engine = _engine(args, settings)
     upgrade(engine)
-    runs = tables(engine).tables["pipeline_runs"]
-    from sqlalchemy import select
-
     with engine.connect() as conn:
-        rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(args.limit)).mappings().all()
-    from .trends import format_table
-
+        rows = load.latest_runs(conn, args.limit)
     columns = ["id", "mode", "status", "started_at", "finished_at", "feeds_ok", "feeds_failed", "feeds_skipped",
                "articles_new", "triggered_by", "error"]
     print(format_table(columns, [[str(row[c])[:60] if row[c] is not None else "" for c in columns] for row in rows])

@@ -217,13 +217,10 @@ class Pipeline:
         retry_at = load.utc(state["next_fetch_after"])
         if options.respect_backoff and retry_at and retry_at > now:
             return FeedReport(feed.name, SKIPPED, f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
-        totals = [0, 0, 0, 0]  # articles new, updated, items failed, relevant: summed over the committed chunks
+        committed = []  # the load counts of each chunk committed
 
         def commit(batch: FeedBatch) -> None:
-            counts = self._load(batch, run_id, now)
-            for i, value in enumerate((counts.articles_new, counts.articles_updated, counts.items_failed,
-                                       counts.articles_relevant)):
-                totals[i] += value
+            committed.append(self._load(batch, run_id, now))
 
         try:
             batch = self.process_feed(feed, source_id, state, known, commit)
@@ -234,7 +231,8 @@ class Pipeline:
                               fetches=[("feed", failure)])
         commit(batch)
         return FeedReport(feed.name, batch.feed_status, batch.feed_reason, batch.items_seen or len(batch.items),
-                          *totals)
+                          *(sum(getattr(c, key) for c in committed)
+                            for key in ("articles_new", "articles_updated", "items_failed", "articles_relevant")))
 
     def _load(self, batch: FeedBatch, run_id: int, now: datetime):
         """One transaction: a feed's batch (or one chunk of it) into the warehouse, then the story index."""

@@ -15,7 +15,7 @@ from .relation import RELEVANCE_THRESHOLD
 from .rules import RuleAnalysis
 from .sentences import Sentence, resolve_hits
 
-RELATION_KINDS = (Kind.PAIR, "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
+RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
                   "title_article", "entity_side", "none")
 
 
@@ -59,7 +59,7 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
         hits = topic_hits[index]
         lexical = list(hits)
         for label in sentence.hits:
-            named = _LABEL_NAMES.get(label) or _label_name(label)
+            named = _label_name(label)
             if named is not None and named[0] != "topic":
                 lexical.append("entity:" + named[1] if named[0] == "entity" else named[1])
         candidate = relation != "none" or bool(hits) or bool(sides)
@@ -87,7 +87,7 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
     return out
 
 
-_STATE_NAMES = (Kind.RUSSIA, "iran", PLACE_RUSSIA, PLACE_IRAN)
+_STATE_NAMES = (Kind.RUSSIA, Kind.IRAN, PLACE_RUSSIA, PLACE_IRAN)
 _CUE_LABELS = frozenset({"cue", "bicue", "wcue", "neg", "sector", "listmark", "other", "compare", "parallel", "pair",
                          "ref"})
 
@@ -96,22 +96,24 @@ _LABEL_NAMES: dict[str, tuple[str, str] | None] = {}
 
 
 def _label_name(label: str) -> tuple[str, str] | None:
-    """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), (Kind.CUE, "cue:bicue") or None."""
-    if label not in _LABEL_NAMES:
-        if label.kind is Kind.TERM:
-            named = ("topic", "term:" + label.key)
-        elif label.kind is Kind.WEAK:
-            named = ("topic", "weak:" + label.key)
-        elif label.kind in (Kind.COMBO_FIRST, Kind.COMBO_SECOND):
-            named = ("topic", "combo:" + label.key)
-        elif label.kind is Kind.ENTITY:
-            named = ("entity", label.key)
-        elif label in _CUE_LABELS:
-            named = (Kind.CUE, "cue:" + label)
-        else:
-            named = None
-        _LABEL_NAMES[label] = named
-    return _LABEL_NAMES[label]
+    """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), ("cue", "cue:bicue") or None
+    (cached per label)."""
+    if label in _LABEL_NAMES:
+        return _LABEL_NAMES[label]
+    if label.kind is Kind.TERM:
+        named = ("topic", "term:" + label.key)
+    elif label.kind is Kind.WEAK:
+        named = ("topic", "weak:" + label.key)
+    elif label.kind in (Kind.COMBO_FIRST, Kind.COMBO_SECOND):
+        named = ("topic", "combo:" + label.key)
+    elif label.kind is Kind.ENTITY:
+        named = ("entity", label.key)
+    elif label in _CUE_LABELS:
+        named = ("cue", "cue:" + label)
+    else:
+        named = None
+    _LABEL_NAMES[label] = named
+    return named
 
 
 def _topic_hits(sentence: Sentence) -> set[str]:
@@ -121,7 +123,7 @@ def _topic_hits(sentence: Sentence) -> set[str]:
         sentence.hits, sentence.resolved = resolve_hits(sentence.matches), True
     hits = set()
     for label in sentence.hits:
-        named = _LABEL_NAMES.get(label) or _label_name(label)
+        named = _label_name(label)
         if named is not None and named[0] == "topic":
             hits.add(named[1])
     return hits
@@ -130,8 +132,8 @@ def _topic_hits(sentence: Sentence) -> set[str]:
 def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
     sides = set()
     for label in sentence.hits:
-        named = _LABEL_NAMES.get(label) or _label_name(label)
-        if named is not None and named[0] == "entity" and entity_sides.get(named[1]) in (Kind.RUSSIA, "iran"):
+        named = _label_name(label)
+        if named is not None and named[0] == "entity" and entity_sides.get(named[1]) in ("russia", "iran"):
             sides.add(entity_sides[named[1]])
     return sides
 
@@ -139,7 +141,7 @@ def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
 def _relation_kind(sentence: Sentence, title_linked: bool, linked_paragraphs: set, previous_linked: bool,
                    sides: set[str], relevant: bool) -> str:
     """How the sentence ties itself to the Russia–Iran relation (the strongest tie wins)."""
-    one_actor = any(sentence.has(label) for label in (Kind.RUSSIA, "iran", "ref", PLACE_RUSSIA, PLACE_IRAN))
+    one_actor = any(sentence.has(label) for label in (Kind.RUSSIA, Kind.IRAN, Kind.REFERENCE, PLACE_RUSSIA, PLACE_IRAN))
     if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
         return "pair"
     if sentence.corroborated:

@@ -12,6 +12,7 @@ it was trained with. A tagger refuses an artefact built for another taxonomy: `n
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -64,12 +65,10 @@ class LinearHead:
         names = self.names
         return tuple(f"{names[row[i]]} {weights[i]:+.2f}" for i in top if weights[i] > 0)
 
-    @property
+    @functools.cached_property
     def names(self) -> list[str]:
-        return self._names  # set in __post_init__
-
-    def __post_init__(self):
-        object.__setattr__(self, "_names", sorted(self.vocabulary, key=self.vocabulary.__getitem__))
+        """Feature names by id (for traces)."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

@@ -69,8 +69,8 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             Label(Kind.NOT_CUE): spec.not_relation_cues, Label(Kind.PARALLEL): spec.parallel_markers,
             Label(Kind.SECTOR): spec.sector_words, Label(Kind.NEGATION): spec.negations,
             Label(Kind.COMPARISON): spec.comparison_markers,
-            Label(Kind.PLACE, "russia"): (spec.places or {}).get(Kind.RUSSIA, ()),
-            Label(Kind.PLACE, "iran"): (spec.places or {}).get(Kind.IRAN, ()),
+            Label(Kind.PLACE, "russia"): (spec.places or {}).get("russia", ()),
+            Label(Kind.PLACE, "iran"): (spec.places or {}).get("iran", ()),
         }
         self.term_labels = {t.id: (Label(Kind.TERM, t.id), Label(Kind.WEAK, t.id)) for t in spec.topics}
         for topic in spec.topics:

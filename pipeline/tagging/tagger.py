@@ -87,7 +87,7 @@ class Tagger:
 def _closest_to_relation(sentences):
     """The sentence that best ties the two states together (the relevance evidence when no rule fired)."""
     def strength(s):
-        states = sum(1 for n in s.names if n.startswith("side:")) + s.sentence.has("russia") + s.sentence.has("iran")
+        states = len(s.sides) + s.sentence.has("russia") + s.sentence.has("iran")
         return (s.sentence.link, states, s.sentence.field == "text", -s.index)
     return max(sentences, key=strength).sentence
 

@@ -40,7 +40,7 @@ class _Article:
     id: str
     relevant: bool
     topics: frozenset[str]
-    quotes: dict[str, list[str]]
+    quoted: dict[str, list[int]]  # topic -> the sentences an annotator quoted as its evidence
     names: tuple[str, ...]  # the article's relevance features
     sentences: list[SentenceFeatures]
     texts: list[str]
@@ -98,15 +98,14 @@ def _train_relevance(train: list[_Article], tune: list[_Article], seed: int) -> 
     head = LinearHead(("relevant",), vocabulary, coef.reshape(-1, 1).astype(np.float32),
                       np.array([intercept], dtype=np.float32), np.array([0.5], dtype=np.float32))
     scores = head.probabilities([head.ids(a.names) for a in tune])[:, 0]
-    best = (-1.0, 0.5)
-    for threshold in THRESHOLDS:
-        tp = sum(1 for a, p in zip(tune, scores) if p >= threshold and a.relevant)
-        fp = sum(1 for a, p in zip(tune, scores) if p >= threshold and not a.relevant)
-        fn = sum(1 for a, p in zip(tune, scores) if p < threshold and a.relevant)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best[0] + 1e-9:
-            best = (f1, threshold)
-    return LinearHead(head.labels, vocabulary, head.weights, head.bias, np.array([best[1]], dtype=np.float32))
+
+    def counts(threshold: float) -> tuple[int, int, int]:
+        return (sum(1 for a, p in zip(tune, scores) if p >= threshold and a.relevant),
+                sum(1 for a, p in zip(tune, scores) if p >= threshold and not a.relevant),
+                sum(1 for a, p in zip(tune, scores) if p < threshold and a.relevant))
+
+    threshold = _best_threshold(counts)
+    return LinearHead(head.labels, vocabulary, head.weights, head.bias, np.array([threshold], dtype=np.float32))
 
 
 def _train_topics(train: list[_Article], tune: list[_Article], seed: int, say) -> LinearHead:
@@ -161,7 +160,8 @@ def _read(rules: RuleTagger, sides: dict[str, str], article, keep=lambda name: T
     quotes: dict[str, list[str]] = {}
     for topic, quote in article.evidence:
         quotes.setdefault(topic, []).append(quote)
-    return _Article(article.id, article.relevant, article.topics if article.relevant else frozenset(), quotes,
+    quoted = {topic: _quoted(texts, topic_quotes) for topic, topic_quotes in quotes.items()}
+    return _Article(article.id, article.relevant, article.topics if article.relevant else frozenset(), quoted,
                     relevance, sentences, texts)
 
 
@@ -199,7 +199,7 @@ def _labels(articles: list[_Article], offsets, topic: str, chosen: dict[int, int
             if not article.relevant:
                 weights[start:end] *= NEGATIVE_WEIGHT_IRRELEVANT
             continue
-        quoted = _quoted(article, topic)
+        quoted = article.quoted.get(topic)
         if quoted:
             positives = quoted
         elif chosen is not None and number in chosen:
@@ -211,14 +211,14 @@ def _labels(articles: list[_Article], offsets, topic: str, chosen: dict[int, int
     return labels, weights
 
 
-def _quoted(article: _Article, topic: str) -> list[int]:
-    """The sentences an annotator quoted as the topic's evidence."""
+def _quoted(texts: list[str], quotes: list[str]) -> list[int]:
+    """The sentences (of `texts`) that the quotes are: most of a quote's words, or most of the sentence's."""
     found = []
-    for quote in article.quotes.get(topic, ()):
+    for quote in quotes:
         words = set(_words(quote))
         if not words:
             continue
-        for index, text in enumerate(article.texts):
+        for index, text in enumerate(texts):
             mine = set(_words(text))
             if mine and (len(words & mine) >= QUOTE_OVERLAP * len(words) or len(words & mine) >= 0.8 * len(mine)):
                 found.append(index)
@@ -239,7 +239,7 @@ def _best_sentences(articles, offsets, matrix, weights, bias, topic) -> dict[int
     scores = matrix @ weights + bias
     chosen = {}
     for number, article in enumerate(articles):
-        if topic in article.topics and not _quoted(article, topic):
+        if topic in article.topics and not article.quoted.get(topic):
             start, end = offsets[number], offsets[number + 1]
             if end > start:
                 chosen[number] = int(np.argmax(scores[start:end]))
@@ -249,19 +249,29 @@ def _best_sentences(articles, offsets, matrix, weights, bias, topic) -> dict[int
 def _choose_threshold(head: LinearHead, pooled: LinearHead, articles: list[_Article]) -> float:
     """The threshold with the best topic micro-F1 over the articles, as the pipeline decides (topics only for
     articles the relevance head calls relevant; the mean of the best sentence's and the article's probability)."""
-    best = (-1.0, 0.5)
     scores = [(head.probabilities([head.ids(s.names) for s in a.sentences]).max(axis=0)
                + pooled.probabilities([pooled.ids(pooled_features(a.sentences))])[0]) / 2
               if a.predicted_relevant and a.sentences else np.zeros(len(head.labels)) for a in articles]
-    for threshold in THRESHOLDS:
+
+    def counts(threshold: float) -> tuple[int, int, int]:
         tp = fp = fn = 0
         for article, score in zip(articles, scores):
-            if not article.relevant:
-                continue
-            predicted = {t for t, s in zip(head.labels, score) if s >= threshold}
-            tp += len(predicted & article.topics)
-            fp += len(predicted - article.topics)
-            fn += len(article.topics - predicted)
+            if article.relevant:
+                predicted = {t for t, s in zip(head.labels, score) if s >= threshold}
+                tp += len(predicted & article.topics)
+                fp += len(predicted - article.topics)
+                fn += len(article.topics - predicted)
+        return tp, fp, fn
+
+    return _best_threshold(counts)
+
+
+def _best_threshold(counts: Callable[[float], tuple[int, int, int]]) -> float:
+    """The threshold of THRESHOLDS whose (true positives, false positives, false negatives) give the best F1; the
+    lowest such one on a tie."""
+    best = (-1.0, 0.5)
+    for threshold in THRESHOLDS:
+        tp, fp, fn = counts(threshold)
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         if f1 > best[0] + 1e-9:
             best = (f1, threshold)

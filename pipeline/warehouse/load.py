@@ -86,6 +86,12 @@ def start_run(conn: Connection, mode: str, now: datetime, interval: tuple[dateti
         host=socket.gethostname()[:255]).returning(runs.c.id)).scalar_one()
 
 
+def latest_runs(conn: Connection, limit: int) -> list:
+    """The latest `limit` runs, newest first, as mappings."""
+    runs = tables(conn).tables["pipeline_runs"]
+    return conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).mappings().all()
+
+
 STALE_RUN_HOURS = 24  # a run still `running` after this long is closed as abandoned by the next run
 
 
