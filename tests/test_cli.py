@@ -71,12 +71,15 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
         (("query", "nope", "--warehouse", f"sqlite:///{tmp_path}/w.sqlite"), "no query named 'nope'"),
         (("query", "topic_summary", "--warehouse", "not-a-url"), "not a SQLAlchemy URL"),
         (("run", "--date", "yesterday"), "'yesterday' is not a date"),
+        (("run", "--date", "9999-12-31", "--warehouse", f"sqlite:///{tmp_path}/far.sqlite"), "is outside 1990-01-01"),
+        (("replay", "--from", "1900-01-01", "--warehouse", f"sqlite:///{tmp_path}/far.sqlite"), "is outside 1990-01-01"),
     ]
     for args, message in cases:
         result = newsmon(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "far.sqlite").exists()  # refused before any warehouse is created or migrated
     settings_error = newsmon("tag", stdin="", env={"NEWSMON_FETCH_DEADLINE": "soon"})
     assert settings_error.returncode == 2 and "NEWSMON_FETCH_DEADLINE" in settings_error.stderr
 

@@ -174,6 +174,10 @@ def test_values_too_long_for_the_warehouse_are_file_line_errors(tmp_path):
                            "    country: GB\n    perspective: western\n")
     with pytest.raises(ConfigError, match=r"feeds.yaml:2: feeds\[0\].name: is 300 characters long; at most 200 fit"):
         load_feeds(path)
+    nul = write(tmp_path, 'feeds:\n  - name: "A\\0B"\n    url: http://example.org/feed\n    language: en\n'
+                          "    country: GB\n    perspective: western\n")
+    with pytest.raises(ConfigError, match=r"feeds.yaml:2: feeds\[0\].name: contains a NUL character"):
+        load_feeds(nul)
 
 
 def test_newsmon_eval_on_a_binary_file_is_a_user_error(tmp_path, capsys):

@@ -152,3 +152,15 @@ def test_the_warehouse_connection_becomes_a_sqlalchemy_url():
     assert url_from_connection(explicit) == "sqlite:///x.db"
     with pytest.raises(WarehouseConnectionError):
         url_from_connection(Connection(conn_id="news_warehouse", conn_type="http", host="example.org"))
+
+
+def test_the_private_hosts_param_can_only_narrow_the_deployment(monkeypatch):
+    """Anyone who may trigger news_daily sets its params: they can narrow NEWSMON_PRIVATE_ALLOWLIST, not widen it."""
+    from pipeline_airflow.daily import run_config
+
+    monkeypatch.setenv("NEWSMON_PRIVATE_ALLOWLIST", "127.0.0.1/32")
+    for wider in ("10.0.0.0/8", "127.0.0.0/8", "169.254.169.254"):
+        with pytest.raises(ValueError):
+            run_config({"private_hosts": wider, "feeds_path": "f.yaml", "taxonomy_path": "t.yaml"})
+    narrowed = run_config({"private_hosts": "127.0.0.1", "feeds_path": "f.yaml", "taxonomy_path": "t.yaml"})
+    assert narrowed.settings.limits.private_allowlist == ("127.0.0.1/32",)

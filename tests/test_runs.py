@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
@@ -30,8 +31,9 @@ def run_with(engine, taxonomy, tagger, rules, limits, feeds, **options):
         return Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test", **options))
 
 
-def test_sigint_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted(tmp_path):
-    """A real `newsmon run` (one feed at a time) gets SIGINT once its first feed is stored: the feed under way
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted(tmp_path, signum):
+    """A real `newsmon run` (one feed at a time) gets SIGINT or SIGTERM once its first feed is stored: the feed under way
     finishes, the rest are skipped, the run is `interrupted`, the exit is prompt, and a rerun does the rest."""
     with SampleSite(routes=fault_routes()) as site:
         feeds = tmp_path / "feeds.yaml"
@@ -47,7 +49,7 @@ def test_sigint_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted
         for line in process.stderr:
             if line.startswith("[1/5]"):
                 break
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         started = time.monotonic()
         out, err = process.communicate(timeout=60)
         assert time.monotonic() - started < 20, "the run did not stop within the deadline of the fetch under way"
@@ -148,21 +150,59 @@ def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxo
         assert left == 0 and stored == total
 
 
-def test_when_every_feed_fails_the_same_way_no_source_is_slowed_down(engine, taxonomy, tagger, rules, limits):
-    """A local fault — a byte cap smaller than any feed here — is charged to the run, not to the sources."""
+@pytest.mark.parametrize("fault", ["the byte cap", "no network"])
+def test_when_every_feed_fails_the_same_way_no_source_is_slowed_down(engine, taxonomy, tagger, rules, limits, fault):
+    """A local fault — a byte cap smaller than any feed, or no network (here: nothing listening) — is charged to
+    the run, not to the sources."""
     with SampleSite(routes=fault_routes()) as site:
         feeds = [feed("World", site.url("/feeds/world.rss")), feed("Region", site.url("/feeds/region.atom"))]
-        tiny = dataclasses.replace(limits, max_bytes=200)
+        if fault == "no network":
+            closed = f"http://127.0.0.1:{_free_port()}"
+            broken, faulty = [dataclasses.replace(f, url=f.url.replace(site.base_url, closed)) for f in feeds], limits
+        else:
+            broken, faulty = feeds, dataclasses.replace(limits, max_bytes=200)
         for _ in range(3):  # three in a row would slow a failing source down
-            report = run_with(engine, taxonomy, tagger, rules, tiny, feeds)
+            report = run_with(engine, taxonomy, tagger, rules, faulty, broken)
         assert report.status == "failed" and report.counts["feeds_failed"] == 2
         with engine.connect() as conn:
             state = conn.execute(text("SELECT MAX(consecutive_failures), MAX(next_fetch_after) FROM sources")).one()
             error = conn.execute(text("SELECT error FROM pipeline_runs ORDER BY id DESC LIMIT 1")).scalar()
         assert tuple(state) == (0, None)
-        assert "every feed failed the same way (the byte cap)" in error
-        healthy = run_with(engine, taxonomy, tagger, rules, limits, feeds)  # the cap fixed: fetched at once
+        assert f"every feed failed the same way ({fault})" in error
+        healthy = run_with(engine, taxonomy, tagger, rules, limits, feeds)  # the fault mended: fetched at once
     assert healthy.counts["feeds_ok"] == 2 and healthy.counts["feeds_skipped"] == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_run_records_what_the_caps_cut(engine, taxonomy, tagger, rules, limits):
+    with SampleSite(routes=_big_site_routes(2)) as site:
+        small = dataclasses.replace(limits, max_extract_bytes=700, max_tag_chars=1000)  # pages are ~1.1 kB
+        run_with(engine, taxonomy, tagger, rules, small, [feed("Big", site.url("/big.rss"))])
+    with engine.connect() as conn:
+        cut = conn.execute(text("SELECT truncated FROM articles")).scalars().all()
+    assert len(cut) == 2 and all(c.startswith("page cut at 700 of 1085 bytes") for c in cut)
+
+
+def test_the_summaries_follow_what_was_committed_even_when_the_run_then_fails(engine, taxonomy, tagger, rules,
+                                                                              limits):
+    """A feed is committed, then the run ends with an error: the views still show the committed articles."""
+    with SampleSite() as site, Fetcher(limits) as fetcher:
+        world = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)[0]
+        pipeline = Pipeline(engine, tagger, taxonomy, rules, fetcher)
+        run_id, source_ids = pipeline.start_run([world], RunOptions(triggered_by="test"))
+        report = pipeline.run_feed(world, source_ids[world.name], run_id)
+        pipeline.finish_run(run_id, [report], 1, error="warehouse error: the connection dropped")
+    with engine.connect() as conn:
+        in_views = conn.execute(text("SELECT COALESCE(SUM(articles), 0) FROM topic_weekly")).scalar()
+        status = conn.execute(text("SELECT status FROM pipeline_runs WHERE id = :id"), {"id": run_id}).scalar()
+    assert report.articles_relevant > 0 and status == "failed" and in_views > 0
 
 
 def _big_site_routes(count: int) -> dict:
