@@ -18,13 +18,13 @@ PARAGRAPH = ("Russia and Iran agreed on {n} new steps for the North-South transp
 def day_batches(shape, articles: int):
     """FeedBatch objects for one day after the synthetic data: `articles` tagged articles over 20 feeds."""
     from pipeline.config import load_taxonomy
-    from pipeline.dedup import minhash_to_bytes, text_minhash
-    from pipeline.httpclient import FetchResult
-    from pipeline.models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+    from pipeline.stories.minhash import minhash_to_bytes, text_minhash
+    from pipeline.fetching.http import FetchResult
+    from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
     from pipeline.settings import PROJECT_ROOT
     from pipeline.tagging import load_tagger
     from pipeline.textutil import content_fingerprint
-    from pipeline.urls import url_hash
+    from pipeline.fetching.urls import url_hash
 
     tagger = load_tagger(load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml"))
     day = shape.end + timedelta(days=1)
@@ -57,7 +57,7 @@ def day_batches(shape, articles: int):
 
 def load_day(engine, batches, now) -> dict[str, float]:
     """Load the day as a run does (story index once, then per feed: state, known items, one transaction)."""
-    from pipeline.runner import STORY_WINDOW_DAYS
+    from pipeline.runs.live import STORY_WINDOW_DAYS
     from pipeline.warehouse import load
 
     seconds = {"story index": 0.0, "feed state + known items": 0.0, "feed transactions": 0.0}
@@ -85,7 +85,7 @@ def load_day(engine, batches, now) -> dict[str, float]:
 
 def compare_day_loads(big_engine, shape, bench_schema, articles: int) -> None:
     """Print the table: one more day at N rows against an empty warehouse, and the refresh after it."""
-    from pipeline.summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
 
     from .warehouse import build_warehouse
 

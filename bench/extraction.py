@@ -78,7 +78,7 @@ def load_pages(data: Path, limit: int | None = None) -> list[tuple[str, str, byt
 
 def newsmon_extractor() -> Callable[[bytes, str], str]:
     from pipeline.config import load_cleaning
-    from pipeline.extract import extract_article
+    from pipeline.extraction.extract import extract_article
 
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     return lambda html, url: extract_article(html, url, rules).text

@@ -9,7 +9,7 @@ from contextlib import ExitStack, contextmanager
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
-from pipeline.sample_site import SampleSite
+from pipeline.sample.server import SampleSite
 
 HOSTS = tuple(f"127.0.0.{i}" for i in range(2, 22))
 DAY = datetime(2026, 10, 30, 6, tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ from .table import print_table
 CASE = r"""
 import json, resource, sys, time
 from pipeline.config import load_cleaning, load_taxonomy
-from pipeline.extract import extract_article
+from pipeline.extraction.extract import extract_article
 from pipeline.settings import PROJECT_ROOT
 from pipeline.tagging import load_tagger
 

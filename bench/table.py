@@ -1,7 +1,7 @@
 """Plain-text tables for benchmark output (the same renderer as `newsmon query`)."""
 from __future__ import annotations
 
-from pipeline.trends import format_table
+from pipeline.warehouse.trends import format_table
 
 
 def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:

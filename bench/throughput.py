@@ -73,8 +73,8 @@ def warehouse(kind: str):
 @contextmanager
 def instrumented(clock: StageClock):
     """Time the stages by wrapping the functions the runner calls (restored afterwards)."""
-    from pipeline import runner
-    from pipeline.httpclient import Fetcher
+    from pipeline.runs import live as runner
+    from pipeline.fetching.http import Fetcher
     from pipeline.tagging import Tagger
     from pipeline.warehouse import load
 
@@ -92,8 +92,8 @@ def instrumented(clock: StageClock):
 
 def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, per_host: int) -> dict:
     from pipeline.config import load_cleaning, load_taxonomy
-    from pipeline.httpclient import Fetcher
-    from pipeline.runner import Pipeline
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.live import Pipeline
     from pipeline.settings import PROJECT_ROOT, FetchLimits
     from pipeline.tagging import load_tagger
     from pipeline.warehouse.db import make_engine, upgrade

@@ -75,7 +75,7 @@ def time_views(engine, recent: date) -> list[tuple]:
 
 
 def time_queries(engine) -> list[tuple]:
-    from pipeline.trends import list_queries, run_query
+    from pipeline.warehouse.trends import list_queries, run_query
 
     rows = []
     for name in sorted(list_queries()):
@@ -85,7 +85,7 @@ def time_queries(engine) -> list[tuple]:
 
 
 def explain(engine, name: str) -> str:
-    from pipeline.trends import list_queries
+    from pipeline.warehouse.trends import list_queries
 
     query = list_queries()[name]
     with engine.connect() as conn:
@@ -108,7 +108,7 @@ def build_warehouse(url: str, shape: Shape, progress=print):
 
 
 def main(args) -> int:
-    from pipeline.summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
 
     shape = Shape(articles=20_000 if args.quick else args.articles)
     print(f"warehouse benchmark: {shape.articles:,} synthetic articles over {shape.days} days in PostgreSQL")

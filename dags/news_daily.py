@@ -49,19 +49,19 @@ PARAMS = {
 def news_daily():
     @task
     def plan(params=None, **context) -> list[dict]:
-        from pipeline_airflow.daily import plan_run
+        from pipeline_airflow.daily_tasks import plan_run
 
         return plan_run(params, context)
 
     @task(pool=FETCH_POOL, max_active_tis_per_dag=4)
     def process_feed(job: dict, params=None) -> dict:
-        from pipeline_airflow.daily import process_feed
+        from pipeline_airflow.daily_tasks import process_feed
 
         return process_feed(job, params)
 
     @task(outlets=[WAREHOUSE], trigger_rule="none_failed")
     def finish(jobs: list[dict], reports: list[dict] | None, outlet_events=None) -> dict:
-        from pipeline_airflow.daily import finish_run
+        from pipeline_airflow.daily_tasks import finish_run
 
         summary = finish_run(jobs, reports)
         outlet_events[WAREHOUSE].extra = summary

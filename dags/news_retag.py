@@ -42,7 +42,7 @@ PARAMS = {
 def news_retag():
     @task(outlets=[WAREHOUSE])
     def retag(params=None) -> dict:
-        from pipeline_airflow.retag import retag_range
+        from pipeline_airflow.retag_tasks import retag_range
 
         return retag_range(params)
 

@@ -35,13 +35,13 @@ PARAMS = {
 def news_trends():
     @task
     def refresh(params=None) -> dict:
-        from pipeline_airflow.trends import refresh
+        from pipeline_airflow.trends_tasks import refresh
 
         return refresh(params)
 
     @task
     def check_quality(params=None) -> list[str]:
-        from pipeline_airflow.trends import check_quality
+        from pipeline_airflow.trends_tasks import check_quality
 
         return check_quality(params)
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from .config import ConfigError
-from .settings import SettingsError, load_settings
-from .tagging.model import ModelError
-from .trends import QueryError
-from .warehouse.db import WarehouseError
+from pipeline.config import ConfigError
+from pipeline.settings import SettingsError, load_settings
+from pipeline.tagging.model import ModelError
+from pipeline.warehouse.trends import QueryError
+from pipeline.warehouse.db import WarehouseError
 
 log = logging.getLogger("newsmon")
 USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, OSError, ModelError)
@@ -30,7 +30,7 @@ def _progress(message: str) -> None:
 
 
 def _engine(args, settings):
-    from .warehouse.db import make_engine
+    from pipeline.warehouse.db import make_engine
 
     return make_engine(args.warehouse or settings.warehouse_url)
 
@@ -51,7 +51,7 @@ def _parse_day(value: str) -> date:
 
 
 def cmd_demo(args, settings) -> int:
-    from .demo import run_demo
+    from pipeline.sample.offline_demo import run_demo
 
     url = args.warehouse or f"sqlite:///{settings.data_dir / 'demo.sqlite'}"
     _progress(f"newsmon demo: bundled sample site → {url}")
@@ -62,11 +62,11 @@ def cmd_demo(args, settings) -> int:
 
 
 def cmd_run(args, settings) -> int:
-    from .config import load_cleaning, load_feeds, load_taxonomy
-    from .demo import trend_summary
-    from .httpclient import Fetcher
-    from .runner import Pipeline, RunOptions, day_interval
-    from .tagging import load_tagger
+    from pipeline.config import load_cleaning, load_feeds, load_taxonomy
+    from pipeline.sample.offline_demo import trend_summary
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.live import Pipeline, RunOptions, day_interval
+    from pipeline.tagging import load_tagger
 
     if args.date and (args.start or args.end):
         raise UsageError("give either --date or --from/--to, not both")
@@ -76,7 +76,7 @@ def cmd_run(args, settings) -> int:
         raise UsageError("--to is before --from")
     interval = (day_interval(first)[0], day_interval(last)[1])
     if args.private_allowlist is not None:
-        from .netguard import parse_private_allowlist
+        from pipeline.fetching.netguard import parse_private_allowlist
 
         try:
             allowlist = parse_private_allowlist(args.private_allowlist, "--private-allowlist")
@@ -123,9 +123,9 @@ def _stop_on_signals(stop):
 
 
 def cmd_runs(args, settings) -> int:
-    from .trends import format_table
-    from .warehouse import load
-    from .warehouse.db import upgrade
+    from pipeline.warehouse.trends import format_table
+    from pipeline.warehouse import load
+    from pipeline.warehouse.db import upgrade
 
     engine = _engine(args, settings)
     upgrade(engine)
@@ -139,8 +139,8 @@ def cmd_runs(args, settings) -> int:
 
 
 def cmd_refresh(args, settings) -> int:
-    from .summaries import refresh_summaries
-    from .warehouse.db import upgrade
+    from pipeline.warehouse.summaries import refresh_summaries
+    from pipeline.warehouse.db import upgrade
 
     engine = _engine(args, settings)
     upgrade(engine)
@@ -150,10 +150,10 @@ def cmd_refresh(args, settings) -> int:
 
 
 def cmd_replay(args, settings) -> int:
-    from .config import load_cleaning, load_taxonomy
-    from .replay import replay_interval
-    from .runner import day_interval
-    from .warehouse.db import upgrade
+    from pipeline.config import load_cleaning, load_taxonomy
+    from pipeline.runs.replay import replay_interval
+    from pipeline.runs.live import day_interval
+    from pipeline.warehouse.db import upgrade
 
     first, last = _parse_day(args.start), _parse_day(args.end or args.start)
     if last < first:
@@ -169,7 +169,7 @@ def cmd_replay(args, settings) -> int:
 
 
 def cmd_db(args, settings) -> int:
-    from .warehouse.db import upgrade
+    from pipeline.warehouse.db import upgrade
 
     revision = upgrade(_engine(args, settings))
     print(f"warehouse at schema revision {revision}; views recreated")
@@ -177,7 +177,7 @@ def cmd_db(args, settings) -> int:
 
 
 def cmd_query(args, settings) -> int:
-    from .trends import format_table, list_queries, run_query
+    from pipeline.warehouse.trends import format_table, list_queries, run_query
 
     if args.list or not args.name:
         for query in list_queries().values():
@@ -266,8 +266,8 @@ def _map_jsonl(command: str, required: str, handle) -> int:
 
 def _tagger(args, settings, taxonomy_path=None):
     """The taxonomy's tagger: its trained model (--model, else beside the taxonomy), or the rules alone."""
-    from .config import load_taxonomy
-    from .tagging import Tagger, load_tagger
+    from pipeline.config import load_taxonomy
+    from pipeline.tagging import Tagger, load_tagger
 
     spec = load_taxonomy(Path(taxonomy_path) if taxonomy_path else settings.taxonomy_path)
     if getattr(args, "rules_only", False):
@@ -284,10 +284,10 @@ def cmd_tag(args, settings) -> int:
 
 
 def cmd_train(args, settings) -> int:
-    from .config import load_taxonomy
-    from .settings import PROJECT_ROOT
-    from .tagging import default_model_path
-    from .tagging.training import train_model, training_sets
+    from pipeline.config import load_taxonomy
+    from pipeline.settings import PROJECT_ROOT
+    from pipeline.tagging import default_model_path
+    from pipeline.tagging.training import train_model, training_sets
 
     spec = load_taxonomy(Path(args.taxonomy) if args.taxonomy else settings.taxonomy_path)
     corpus = Path(args.corpus) if args.corpus else PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
@@ -308,8 +308,8 @@ def cmd_train(args, settings) -> int:
 
 
 def cmd_extract(args, settings) -> int:
-    from .config import load_cleaning
-    from .extract import extract_article
+    from pipeline.config import load_cleaning
+    from pipeline.extraction.extract import extract_article
 
     rules = load_cleaning(settings.cleaning_path)
     cap = settings.limits.max_extract_bytes
@@ -330,7 +330,7 @@ def _header_pairs(values: list[str]) -> dict[str, str]:
 
 
 def cmd_feed(args, settings) -> int:
-    from .feeds import parse_feed
+    from pipeline.fetching.feeds import parse_feed
 
     headers = _header_pairs(args.header or [])
     if args.content_type:
@@ -361,9 +361,9 @@ def cmd_feed(args, settings) -> int:
 
 
 def cmd_retag(args, settings) -> int:
-    from .config import load_taxonomy
-    from .retag import current_version, pin_version, retag_articles
-    from .tagging import load_tagger
+    from pipeline.config import load_taxonomy
+    from pipeline.runs.retag import current_version, pin_version, retag_articles
+    from pipeline.tagging import load_tagger
 
     engine = _engine(args, settings)
     if args.pin:
@@ -386,8 +386,8 @@ def cmd_retag(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from .config import load_cleaning
-    from .evaluate import evaluate, format_report, labelled_sets
+    from pipeline.config import load_cleaning
+    from pipeline.evaluate import evaluate, format_report, labelled_sets
 
     tagger = _tagger(args, settings, args.taxonomy)
     named = labelled_sets(args.paths, load_cleaning(settings.cleaning_path), site=args.site, split=args.split,
@@ -402,7 +402,7 @@ def cmd_eval(args, settings) -> int:
         print(json.dumps({"taxonomy_version": tagger.version, "model": bool(tagger.model), "sets": summaries},
                          ensure_ascii=False, indent=2))
     if args.save_scores:
-        from .evaluate import save_scores
+        from pipeline.evaluate import save_scores
 
         save_scores(args.save_scores, tagger, summaries)
         print(f"saved the scores to {args.save_scores}: the test suite fails if they drop by more than 0.01",

@@ -1,7 +1,7 @@
 """Measure the tagger against labelled articles: relevance P/R/F1, per-topic P/R/F1, micro and macro F1, errors.
 
 Labelled sets are JSON Lines files of `{id, lang, title, text, relevant, topics, notes}` (eval/devset/*.jsonl) or
-the sample site's manifest (pipeline/demo_site/manifest.yaml, whose pages are extracted first). Topic scores
+the sample site's manifest (pipeline/sample/site/manifest.yaml, whose pages are extracted first). Topic scores
 count an article's topics only when the gold label says it is relevant, as the taxonomy does: topics exist only
 for relevant articles, so a false relevance shows up once, in the relevance line.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .config import TOPIC_IDS, ConfigError
-from .tagging import TagResult
+from pipeline.config import TOPIC_IDS, ConfigError
+from pipeline.tagging import TagResult
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
     """The sample site's pages with their labels, extracted as the pipeline would extract them."""
     import yaml
 
-    from .extract import extract_article
+    from pipeline.extraction.extract import extract_article
 
     site_dir = Path(site_dir)
     manifest = yaml.safe_load((site_dir / "manifest.yaml").read_text(encoding="utf-8"))
@@ -150,8 +150,8 @@ def labelled_sets(paths, rules, site: bool = False, split: str | None = None,
                   lang: str | None = None) -> list[tuple[str, list[LabelledArticle]]]:
     """The sets `newsmon eval` scores: the given files or folders, else the synthetic dev set, the real-news corpus's
     dev split (its test split only when asked for by name) and the sample site's manifest."""
-    from .sample_site import SITE_DIR
-    from .settings import PROJECT_ROOT
+    from pipeline.sample.server import SITE_DIR
+    from pipeline.settings import PROJECT_ROOT
 
     corpus = PROJECT_ROOT / "eval" / "corpus" / "corpus.jsonl"
     defaults = [PROJECT_ROOT / "eval" / "devset"] + ([corpus] if corpus.exists() else [])
@@ -251,6 +251,6 @@ def save_scores(path, tagger, summaries: dict) -> None:
 
 def _portable(name: str) -> str:
     """A set's name without this checkout's absolute path."""
-    from .settings import PROJECT_ROOT
+    from pipeline.settings import PROJECT_ROOT
 
     return name.replace(str(PROJECT_ROOT) + "/", "")

@@ -35,7 +35,7 @@ class FetchLimits:
     max_items_per_feed: int = 300  # new items fetched per feed per run; the rest wait for the next runs
     max_tag_chars: int = 200_000  # text handed to the tagger (about 30,000 words; the whole text is still stored)
     # non-public networks that may be dialled (NEWSMON_PRIVATE_ALLOWLIST); empty in production. Link-local and
-    # metadata addresses are never allowed (pipeline.netguard.NEVER_ALLOWED).
+    # metadata addresses are never allowed (pipeline.fetching.netguard.NEVER_ALLOWED).
     private_allowlist: tuple[str, ...] = ()
 
 
@@ -77,7 +77,7 @@ def _env_int(env, name: str, default: int) -> int:
 
 
 def _env_allowlist(env) -> tuple[str, ...]:
-    from .netguard import parse_private_allowlist
+    from pipeline.fetching.netguard import parse_private_allowlist
 
     if env.get("NEWSMON_ALLOW_PRIVATE_HOSTS") not in (None, ""):
         raise SettingsError("NEWSMON_ALLOW_PRIVATE_HOSTS is no longer read: name the non-public networks that may be "

@@ -48,10 +48,10 @@ def prepare_metadata() -> None:
 
 
 def run_report(engine):
-    """The latest run as the pipeline reports it (for pipeline.demo.trend_summary)."""
+    """The latest run as the pipeline reports it (for pipeline.sample.offline_demo.trend_summary)."""
     from sqlalchemy import text
 
-    from pipeline.runner import FeedReport, RunReport, new_counts
+    from pipeline.runs.live import FeedReport, RunReport, new_counts
 
     with engine.connect() as conn:
         run = conn.execute(text("SELECT * FROM pipeline_runs ORDER BY id DESC LIMIT 1")).mappings().one()
@@ -66,7 +66,7 @@ def serve_sample_site(port: int) -> int:
     """Serve the sample site until interrupted; print the news_daily conf that points at it."""
     import time
 
-    from pipeline.sample_site import SITE_DIR, SampleSite
+    from pipeline.sample.server import SITE_DIR, SampleSite
 
     with SampleSite(port=port) as site:
         conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from airflow.dag_processing.dagbag import DagBag
 
-    from pipeline.demo import trend_summary
-    from pipeline.sample_site import SITE_DIR, SampleSite
+    from pipeline.sample.offline_demo import trend_summary
+    from pipeline.sample.server import SITE_DIR, SampleSite
     from pipeline.warehouse.db import make_engine
 
     print(f"Airflow metadata: {os.environ['AIRFLOW_HOME']} (SQLite); warehouse: {url}", file=sys.stderr)

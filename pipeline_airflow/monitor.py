@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from pipeline.config import PERSPECTIVES
-from pipeline.monitor import NO_DATA, Overview, overview_or_empty, read_only_engine, topic_week_articles
+from pipeline.warehouse.overview import NO_DATA, Overview, overview_or_empty, read_only_engine, topic_week_articles
 
 log = logging.getLogger(__name__)
 

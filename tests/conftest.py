@@ -103,7 +103,7 @@ def limits():
 
 @pytest.fixture
 def sample_site():
-    from pipeline.sample_site import SampleSite
+    from pipeline.sample.server import SampleSite
 
     with SampleSite() as site:
         yield site
@@ -113,9 +113,9 @@ def sample_site():
 def demo_warehouse(request, tmp_path_factory):
     """A warehouse filled once per module by the pipeline over the sample site (SQLite and PostgreSQL)."""
     from pipeline.config import load_feeds
-    from pipeline.httpclient import Fetcher
-    from pipeline.runner import Pipeline, RunOptions
-    from pipeline.sample_site import SITE_DIR, SampleSite
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.live import Pipeline, RunOptions
+    from pipeline.sample.server import SITE_DIR, SampleSite
     from pipeline.warehouse.db import make_engine
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pipeline.config import load_feeds
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions, RunReport
-from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions, RunReport
+from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import FetchLimits
 
 LIMITS = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, private_allowlist=("127.0.0.1/32",))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.warehouse.db import make_engine
 from tests.airflow_env import airflow_db  # noqa: F401 - session fixture
 

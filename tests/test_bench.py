@@ -40,7 +40,7 @@ def test_warehouse_generator_and_summaries(request):
         pytest.skip(_PG_PROBLEM)
     from bench.synth import Shape
     from bench.warehouse import bench_schema, build_warehouse, time_queries, time_views
-    from pipeline.summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
 
     with bench_schema("bench_smoke") as (url, _):
         engine, _ = build_warehouse(url, Shape(articles=2000), progress=lambda message: None)

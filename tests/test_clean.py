@@ -1,4 +1,4 @@
-from pipeline.clean import clean_text, normalize_text
+from pipeline.extraction.clean import clean_text, normalize_text
 
 
 def test_boilerplate_lines_and_comment_tails_go(rules):

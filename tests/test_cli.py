@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipeline.sample_site import SITE_DIR
+from pipeline.sample.server import SITE_DIR
 from pipeline.settings import PROJECT_ROOT
 
 

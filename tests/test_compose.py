@@ -57,7 +57,7 @@ def test_every_airflow_container_shares_the_same_settings(compose):
 def test_the_warehouse_connection_points_at_its_own_database(compose):
     from airflow.sdk import Connection
 
-    from pipeline_airflow.warehouse import url_from_connection
+    from pipeline_airflow.connection import url_from_connection
 
     env = compose["services"]["airflow-worker"]["environment"]
     for key, role in (("AIRFLOW_CONN_NEWS_WAREHOUSE", "newsmon"), ("AIRFLOW_CONN_NEWS_WAREHOUSE_READONLY", "analyst")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import ConfigError, TOPIC_IDS, PERSPECTIVES, load_cleaning, load_feeds, load_taxonomy
-from pipeline.sample_site import SITE_DIR
+from pipeline.sample.server import SITE_DIR
 from pipeline.settings import PROJECT_ROOT, SettingsError, load_settings
 
 GOOD_FEED = """feeds:

@@ -15,9 +15,9 @@ import feedparser
 import pytest
 
 from pipeline.cli import main as newsmon_main
-from pipeline.feeds import parse_feed
-from pipeline.httpclient import Fetcher
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.feeds import parse_feed
+from pipeline.fetching.http import Fetcher
+from pipeline.sample.server import SampleSite
 from pipeline.settings import PROJECT_ROOT
 from pipeline.textutil import plain_text
 

@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.airflow
 
 EXPECTED_DAGS = {"news_daily", "news_retag", "news_trends"}
-HEAVY_MODULES = ("trafilatura", "bs4", "lxml", "feedparser", "httpx", "pipeline.runner", "pipeline.warehouse",
+HEAVY_MODULES = ("trafilatura", "bs4", "lxml", "feedparser", "httpx", "pipeline.runs.live", "pipeline.warehouse",
                  "sqlalchemy.dialects.postgresql", "psycopg")
 
 
@@ -114,7 +114,7 @@ def test_news_retag_is_manual_with_typed_params(dagbag):
 # ---------------------------------------------------------------- the wiring helpers
 
 def test_mode_follows_the_run_type_and_interval():
-    from pipeline_airflow.daily import choose_mode
+    from pipeline_airflow.daily_tasks import choose_mode
 
     now = datetime(2026, 3, 2, 1, tzinfo=timezone.utc)
     assert choose_mode("auto", "scheduled", datetime(2026, 3, 2, tzinfo=timezone.utc), now) == "live"
@@ -129,7 +129,7 @@ def test_mode_follows_the_run_type_and_interval():
 def test_runs_without_a_logical_date_cover_the_day_before_they_were_queued():
     from types import SimpleNamespace
 
-    from pipeline_airflow.daily import run_interval
+    from pipeline_airflow.daily_tasks import run_interval
 
     queued = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
     context = {"dag_run": SimpleNamespace(run_after=queued)}  # no data_interval_* keys, as Airflow leaves them
@@ -141,7 +141,7 @@ def test_runs_without_a_logical_date_cover_the_day_before_they_were_queued():
 def test_the_warehouse_connection_becomes_a_sqlalchemy_url():
     from airflow.sdk import Connection
 
-    from pipeline_airflow.warehouse import WarehouseConnectionError, url_from_connection
+    from pipeline_airflow.connection import WarehouseConnectionError, url_from_connection
 
     pg = Connection(conn_id="news_warehouse", conn_type="postgres", host="db", port=5432, login="newsmon",
                     password="s3cret", schema="warehouse", extra='{"sslmode": "require"}')
@@ -156,7 +156,7 @@ def test_the_warehouse_connection_becomes_a_sqlalchemy_url():
 
 def test_the_private_hosts_param_can_only_narrow_the_deployment(monkeypatch):
     """Anyone who may trigger news_daily sets its params: they can narrow NEWSMON_PRIVATE_ALLOWLIST, not widen it."""
-    from pipeline_airflow.daily import run_config
+    from pipeline_airflow.daily_tasks import run_config
 
     monkeypatch.setenv("NEWSMON_PRIVATE_ALLOWLIST", "127.0.0.1/32")
     for wider in ("10.0.0.0/8", "127.0.0.0/8", "169.254.169.254"):

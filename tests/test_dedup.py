@@ -1,4 +1,4 @@
-from pipeline.dedup import StoryIndex, minhash_from_bytes, minhash_to_bytes, text_minhash
+from pipeline.stories.minhash import StoryIndex, minhash_from_bytes, minhash_to_bytes, text_minhash
 
 WIRE = ("Russia will lend Iran 1.3 billion euros to build the Rasht–Astara railway, the missing link of the "
         "International North–South Transport Corridor, officials in Moscow and Tehran said on Monday. The 162-kilometre "

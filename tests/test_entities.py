@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import ConfigError, load_gazetteer
-from pipeline.dedup import StoryIndex
+from pipeline.stories.minhash import StoryIndex
 from pipeline.config import FeedSource
 from pipeline.warehouse import load
 

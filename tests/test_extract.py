@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 import yaml
 
-from pipeline.extract import extract_article
-from pipeline.sample_site import SITE_DIR
+from pipeline.extraction.extract import extract_article
+from pipeline.sample.server import SITE_DIR
 
 BASE = "http://127.0.0.1:9"
 MANIFEST = yaml.safe_load((SITE_DIR / "manifest.yaml").read_text(encoding="utf-8"))["articles"]
@@ -100,7 +100,7 @@ def test_cli_output_shape(rules):
 
 
 def test_a_big_page_is_extracted_in_a_child_process_under_a_time_budget(rules):
-    from pipeline.extract import ExtractionTimeout, extract_bounded
+    from pipeline.extraction.extract import ExtractionTimeout, extract_bounded
 
     html = ("<html><head><title>Russia and Iran</title></head><body><article>"
             + "<p>Russia and Iran signed a gas agreement in Moscow on Tuesday, officials said.</p>" * 4000

@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.feeds import check_date, defuse_feed, parse_feed
+from pipeline.fetching.feeds import check_date, defuse_feed, parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title><link>https://example.org/</link><description>d</description>
@@ -66,7 +66,7 @@ def test_date_checks():
 
 
 def test_sample_site_feeds_parse(sample_site):
-    root = Path(__file__).resolve().parent.parent / "pipeline" / "demo_site" / "feeds"
+    root = Path(__file__).resolve().parent.parent / "pipeline" / "sample" / "site" / "feeds"
     for name in ("world.rss", "region.atom", "broken.rss"):
         data = (root / name).read_bytes().replace(b"{{BASE}}", sample_site.base_url.encode())
         parsed = parse_feed(data, {})

@@ -7,8 +7,8 @@ import tracemalloc
 
 import pytest
 
-from pipeline.httpclient import Fetcher, parse_retry_after
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher, parse_retry_after
+from pipeline.sample.server import SampleSite
 from tests.faults import GOOD_RSS, body, bomb_payload, fault_routes, flaky
 
 

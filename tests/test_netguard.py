@@ -5,9 +5,9 @@ import dataclasses
 
 import pytest
 
-from pipeline.httpclient import Fetcher
-from pipeline.sample_site import SampleSite
-from pipeline.netguard import (GuardedBackend, is_never_allowed, is_public_address, narrow_private_allowlist,
+from pipeline.fetching.http import Fetcher
+from pipeline.sample.server import SampleSite
+from pipeline.fetching.netguard import (GuardedBackend, is_never_allowed, is_public_address, narrow_private_allowlist,
                                parse_private_allowlist)
 from pipeline.settings import SettingsError, load_settings
 from tests.faults import fault_routes

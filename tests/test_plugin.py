@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.monitor import Overview, overview, read_only_engine, topic_week_articles
-from pipeline.summaries import refresh_summaries
+from pipeline.warehouse.overview import Overview, overview, read_only_engine, topic_week_articles
+from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.warehouse.db import make_engine
 from tests.airflow_env import airflow_db  # noqa: F401 - session fixture
 from tests.sample_warehouse import fill_from_sample_site

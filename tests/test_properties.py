@@ -14,9 +14,9 @@ pytest.importorskip("hypothesis", reason="hypothesis is a test dependency: pip i
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipeline.clean import clean_text, normalize_text  # noqa: E402
+from pipeline.extraction.clean import clean_text, normalize_text  # noqa: E402
 from pipeline.textutil import plain_text  # noqa: E402
-from pipeline.urls import TRACKING_PARAMS, clean_url, normalize_url, url_hash  # noqa: E402
+from pipeline.fetching.urls import TRACKING_PARAMS, clean_url, normalize_url, url_hash  # noqa: E402
 
 BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

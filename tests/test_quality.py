@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import text
 
-from pipeline.quality import Thresholds, run_quality_checks
-from pipeline.summaries import refresh_summaries
+from pipeline.warehouse.quality import Thresholds, run_quality_checks
+from pipeline.warehouse.summaries import refresh_summaries
 
 NOW = datetime(2026, 3, 2, 1, tzinfo=timezone.utc)
 

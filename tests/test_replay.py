@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource
-from pipeline.httpclient import Fetcher
+from pipeline.fetching.http import Fetcher
 from pipeline.tagging import Tagger
-from pipeline.replay import (archive_page_url, days_of, fetch_archive_entries, load_archive_history, replay_interval)
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SampleSite
+from pipeline.runs.replay import (archive_page_url, days_of, fetch_archive_entries, load_archive_history, replay_interval)
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SampleSite
 from pipeline.warehouse.db import make_engine
 from tests.conftest import WAREHOUSE_KINDS, fresh_warehouse
 from tests.sample_warehouse import fill_from_sample_site

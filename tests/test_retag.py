@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from pipeline.cli import main
 from pipeline.config import FeedSource
-from pipeline.dedup import StoryIndex
-from pipeline.retag import current_version, pin_version, retag_articles
+from pipeline.stories.minhash import StoryIndex
+from pipeline.runs.retag import current_version, pin_version, retag_articles
 from pipeline.tagging import Tagger
 from pipeline.warehouse import load
 from pipeline.warehouse.db import WarehouseError

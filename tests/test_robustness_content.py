@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_cleaning, load_taxonomy
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline
+from pipeline.sample.server import SampleSite
 from pipeline.settings import PROJECT_ROOT, FetchLimits
 from pipeline.tagging import Tagger
 from tests.conftest import WAREHOUSE_KINDS, fresh_warehouse

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SampleSite
 from tests.conftest import fresh_warehouse
 from tests.faults import HTML_PAGE, InFlight, body, redirect, status, truncated
 

@@ -17,8 +17,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from pipeline.httpclient import Fetcher, parse_retry_after
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher, parse_retry_after
+from pipeline.sample.server import SampleSite
 from tests.faults import (GOOD_RSS, InFlight, body, drip_headers, endless_chunked, fault_routes, redirect,
                           reset_before_response, reset_mid_body, sequence, status, truncated_chunked, truncated_gzip)
 

@@ -10,7 +10,7 @@ import tracemalloc
 import feedparser
 import pytest
 
-from pipeline.feeds import defuse_feed, parse_feed
+from pipeline.fetching.feeds import defuse_feed, parse_feed
 
 ITEM = b"<item><title>%s</title><link>http://example.org/%d</link><guid>g%d</guid>%s</item>"
 

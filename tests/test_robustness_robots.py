@@ -1,4 +1,4 @@
-"""robots.txt that misbehaves, served for real from 127.0.0.1, and the documented policy of pipeline/robots.py:
+"""robots.txt that misbehaves, served for real from 127.0.0.1, and the documented policy of pipeline/fetching/robots.py:
 2xx → obeyed (the first 500 KiB, read as UTF-8 with or without a BOM, else as Latin-1); 4xx → no restrictions;
 5xx, 429, timeouts, or a redirect to a refused address → the site is disallowed for this run, retried next run."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource
-from pipeline.httpclient import Fetcher
-from pipeline.robots import MAX_ROBOTS_BYTES, RobotsCache
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.fetching.robots import MAX_ROBOTS_BYTES, RobotsCache
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SampleSite
 from tests.faults import body, hang, redirect, status
 
 RULES = b"User-agent: *\nDisallow: /private/\n"
@@ -134,7 +134,7 @@ def test_the_pipeline_records_and_retries_what_robots_txt_held_back(engine, taxo
 
 
 def test_a_utf_8_character_cut_at_the_size_cap_does_not_turn_the_file_into_latin_1():
-    from pipeline.robots import _robots_text
+    from pipeline.fetching.robots import _robots_text
 
     cut = "User-agent: *\nDisallow: /новости/\n# Иран".encode()[:-1]  # the last character loses a byte
     assert _robots_text(cut).startswith("User-agent: *\nDisallow: /новости/")

@@ -17,9 +17,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.config import FeedSource
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SampleSite
 from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse import load
 from pipeline.warehouse.db import make_engine, upgrade
@@ -149,8 +149,8 @@ def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tm
 LOADER = textwrap.dedent("""
     import sys, time
     from pipeline.config import FeedSource, load_cleaning, load_taxonomy
-    from pipeline.httpclient import Fetcher
-    from pipeline.runner import Pipeline
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.live import Pipeline
     from pipeline.settings import PROJECT_ROOT, FetchLimits
     from pipeline.tagging import Tagger
     from pipeline.warehouse import load
@@ -221,10 +221,10 @@ RUNNER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
     from pipeline.config import FeedSource, load_cleaning, load_taxonomy
-    from pipeline.httpclient import Fetcher
-    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.live import Pipeline, RunOptions
     from pipeline.settings import PROJECT_ROOT, FetchLimits
-    from pipeline import runner
+    from pipeline.runs import live as runner
     from pipeline.tagging import Tagger
     from pipeline.warehouse import load
     from pipeline.warehouse.db import make_engine
@@ -293,7 +293,7 @@ def test_two_runs_of_the_same_day_at_once(kind, tmp_path, site):
 
 @pytest.mark.postgres
 def test_two_summary_refreshes_at_once(tmp_path, site, taxonomy, tagger, rules, fetch_limits):
-    from pipeline.summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
 
     with fresh_warehouse("postgresql", tmp_path) as url:
         engines = [make_engine(url), make_engine(url)]

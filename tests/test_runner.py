@@ -8,9 +8,9 @@ import yaml
 from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SITE_DIR, SampleSite
 from tests.faults import fault_routes
 
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources")

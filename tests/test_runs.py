@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
-from pipeline.httpclient import Fetcher
-from pipeline.runner import Pipeline, RunOptions
-from pipeline.sample_site import SITE_DIR, SampleSite
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions
+from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse import load
 from pipeline.warehouse.db import make_engine
@@ -115,7 +115,7 @@ def test_skipped_feeds_are_counted_as_skipped_not_fetched(engine, taxonomy, tagg
             run_with(engine, taxonomy, tagger, rules, limits, feeds)
         third = run_with(engine, taxonomy, tagger, rules, limits, feeds)
     assert third.counts["feeds_skipped"] == 1 and third.counts["feeds_ok"] == 1 and third.counts["feeds_failed"] == 0
-    from pipeline.demo import trend_summary
+    from pipeline.sample.offline_demo import trend_summary
 
     assert "1 of 2 feeds fetched, 0 failed, 1 skipped" in trend_summary(engine, third)
 

@@ -1,4 +1,4 @@
-"""The trend summaries (pipeline/summaries.py): a refresh after a change shows the change, and refreshing only
+"""The trend summaries (pipeline/warehouse/summaries.py): a refresh after a change shows the change, and refreshing only
 what changed gives the same views as a full rebuild, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from pipeline.summaries import refresh_summaries
+from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.tagging import Evidence, TagResult, TopicTag
 from pipeline.warehouse import load
 from pipeline.warehouse.db import view_files

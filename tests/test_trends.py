@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from pipeline.trends import QueryError, format_table, list_queries, run_query
+from pipeline.warehouse.trends import QueryError, format_table, list_queries, run_query
 from pipeline.warehouse.db import view_files
 
 QUERIES = sorted(list_queries())

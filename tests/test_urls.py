@@ -1,4 +1,4 @@
-from pipeline.urls import clean_url, normalize_url, url_hash
+from pipeline.fetching.urls import clean_url, normalize_url, url_hash
 
 
 def test_tracking_fragment_and_order_are_folded():

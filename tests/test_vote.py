@@ -1,7 +1,7 @@
-"""The line vote between two extractors (pipeline/vote.py)."""
+"""The line vote between two extractors (pipeline/extraction/vote.py)."""
 from __future__ import annotations
 
-from pipeline.vote import confirm_lines
+from pipeline.extraction.vote import confirm_lines
 
 ARTICLE = [
     "Russia and Iran signed a comprehensive strategic partnership treaty at the Kremlin on Friday.",
@@ -36,7 +36,7 @@ def test_a_page_of_menus_keeps_only_the_article_both_found():
 
 
 def test_the_voter_wins_when_it_found_the_same_and_much_more():
-    from pipeline.vote import vote
+    from pipeline.extraction.vote import vote
 
     more = [f"Paragraph {i} of the analysis goes on about the corridor, the railway and the loans." for i in range(12)]
     text, voter_won = vote(ARTICLE[0], "\n".join(ARTICLE + more))

@@ -8,11 +8,11 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from pipeline.config import FeedSource
-from pipeline.dedup import StoryIndex, minhash_to_bytes, text_minhash
-from pipeline.httpclient import FetchResult
-from pipeline.models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+from pipeline.stories.minhash import StoryIndex, minhash_to_bytes, text_minhash
+from pipeline.fetching.http import FetchResult
+from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
 from pipeline.textutil import content_fingerprint
-from pipeline.urls import url_hash
+from pipeline.fetching.urls import url_hash
 from pipeline.warehouse import load
 from pipeline.warehouse.db import WarehouseError, alembic_config, make_engine, tables, upgrade
 
@@ -155,7 +155,7 @@ def test_retagging_replaces_a_versions_rows(engine, tagger, taxonomy):
 
 
 def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
-    from pipeline.clean import normalize_text
+    from pipeline.extraction.clean import normalize_text
 
     dirty = normalize_text("Moscow and Tehran\x00 signed\ud800 a deal\x07.")
     assert dirty == "Moscow and Tehran signed a deal."

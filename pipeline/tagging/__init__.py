@@ -8,10 +8,10 @@ The modules, in the order an article meets them:
 - `model`: the learned topic model and its artefact; `training`: how `newsmon train` builds it from the corpus;
 - `tagger`: the tagger the pipeline uses (rules for relevance, the model for topics).
 """
-from .model import ModelError, TaggerModel, load_model
-from .records import EntityMention, Evidence, TagResult, TopicTag
-from .rules import RuleTagger
-from .tagger import Tagger, default_model_path, load_tagger
+from pipeline.tagging.model import ModelError, TaggerModel, load_model
+from pipeline.tagging.results import EntityMention, Evidence, TagResult, TopicTag
+from pipeline.tagging.rules import RuleTagger
+from pipeline.tagging.tagger import Tagger, default_model_path, load_tagger
 
 __all__ = ["EntityMention", "Evidence", "ModelError", "RuleTagger", "TagResult", "Tagger", "TaggerModel", "TopicTag",
            "default_model_path", "load_model", "load_tagger"]

@@ -1,9 +1,9 @@
 """Gazetteer entities: every mention of a named system, project, agreement, person or organisation."""
 from __future__ import annotations
 
-from .labels import Kind
-from .records import EntityMention
-from .sentences import Field
+from pipeline.tagging.labels import Kind
+from pipeline.tagging.results import EntityMention
+from pipeline.tagging.sentences import Field
 
 
 def longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .labels import PLACE_IRAN, PLACE_RUSSIA, Kind
-from .lexicon import term_key
-from .relation import RELEVANCE_THRESHOLD
-from .rules import RuleAnalysis
-from .sentences import Sentence, resolve_hits
+from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, Kind
+from pipeline.tagging.lexicon import term_key
+from pipeline.tagging.relation import RELEVANCE_THRESHOLD
+from pipeline.tagging.rules import RuleAnalysis
+from pipeline.tagging.sentences import Sentence, resolve_hits
 
 RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
                   "title_article", "entity_side", "none")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from .labels import TOPIC_TERMS
-from .lexicon import Match
-from .sentences import Field, Sentence
+from pipeline.tagging.labels import TOPIC_TERMS
+from pipeline.tagging.lexicon import Match
+from pipeline.tagging.sentences import Field, Sentence
 
 LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has content of its own
 LIST_MIN_ITEMS = 3

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .labels import PLACE_IRAN, PLACE_RUSSIA, PLACES, Kind
-from .lexicon import Match
-from .sentences import Field, Sentence
+from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, PLACES, Kind
+from pipeline.tagging.lexicon import Match
+from pipeline.tagging.sentences import Field, Sentence
 
 RELEVANCE_THRESHOLD = 0.6  # a sentence relating the two states scores at least this
 CUE_BEFORE, CUE_AFTER, CUE_AFTER_VERB_FINAL, CUE_CLOSE_AFTER = 4, 12, 25, 4  # a relation cue this many words before/after the two actor mentions joins them

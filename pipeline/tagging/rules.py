@@ -5,18 +5,18 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..config import TaxonomySpec
-from .entities import EntityRules
-from .labels import Kind, Label
-from .lexicon import Lexicon, Match, tokenize
-from .records import EntityMention, TagResult, TopicTag
-from .relation import (
+from pipeline.config import TaxonomySpec
+from pipeline.tagging.entities import EntityRules
+from pipeline.tagging.labels import Kind, Label
+from pipeline.tagging.lexicon import Lexicon, Match, tokenize
+from pipeline.tagging.results import EntityMention, TagResult, TopicTag
+from pipeline.tagging.relation import (
     RELEVANCE_THRESHOLD,
     RelationRules,
     link_rule,
     mentioned_in_passing,
 )
-from .sentences import (
+from pipeline.tagging.sentences import (
     Field,
     Sentence,
     evidence_of,
@@ -26,7 +26,7 @@ from .sentences import (
     sentence_index,
     split_sentences,
 )
-from .topics import TopicRules
+from pipeline.tagging.topics import TopicRules
 
 
 @dataclass

@@ -5,8 +5,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from ..config import Grammar
-from .labels import (
+from pipeline.config import Grammar
+from pipeline.tagging.labels import (
     PLACE_IRAN,
     PLACE_RUSSIA,
     RELATION_CUES,
@@ -14,8 +14,8 @@ from .labels import (
     TOPIC_TERMS,
     Kind,
 )
-from .lexicon import Match, Token
-from .records import Evidence
+from pipeline.tagging.lexicon import Match, Token
+from pipeline.tagging.results import Evidence
 
 _SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s+)|[\n]")
 

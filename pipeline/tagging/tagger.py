@@ -12,12 +12,12 @@ import dataclasses
 import os
 from pathlib import Path
 
-from ..config import TaxonomySpec
-from .features import article_features, pooled_features, relevance_features
-from .model import TaggerModel, load_model
-from .records import TagResult, TopicTag
-from .rules import RuleTagger
-from .sentences import evidence_of
+from pipeline.config import TaxonomySpec
+from pipeline.tagging.features import article_features, pooled_features, relevance_features
+from pipeline.tagging.model import TaggerModel, load_model
+from pipeline.tagging.results import TagResult, TopicTag
+from pipeline.tagging.rules import RuleTagger
+from pipeline.tagging.sentences import evidence_of
 
 DEFAULT_MODEL_NAME = "tagger-model.npz"
 
@@ -98,7 +98,7 @@ def default_model_path(spec: TaxonomySpec) -> Path:
         return Path(os.environ["NEWSMON_TAGGER_MODEL"])
     if spec.source_path:
         return Path(spec.source_path).parent / DEFAULT_MODEL_NAME
-    from ..settings import PROJECT_ROOT
+    from pipeline.settings import PROJECT_ROOT
 
     return PROJECT_ROOT / "config" / DEFAULT_MODEL_NAME
 

@@ -1,11 +1,11 @@
 """Topic rules: which sentences are tied to the pair (context) and which topics their lexicon hits earn."""
 from __future__ import annotations
 
-from .labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind
-from .lists import listed_topic_matches, names_sector
-from .records import TopicTag
-from .relation import RELEVANCE_THRESHOLD
-from .sentences import Field, Sentence, evidence_of, resolve_hits
+from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind
+from pipeline.tagging.lists import listed_topic_matches, names_sector
+from pipeline.tagging.results import TopicTag
+from pipeline.tagging.relation import RELEVANCE_THRESHOLD
+from pipeline.tagging.sentences import Field, Sentence, evidence_of, resolve_hits
 
 TOPIC_THRESHOLD = 0.6
 WEAK_FACTOR = 0.7  # a weak term counts for this share of a specific one: only a pair sentence lifts it over

@@ -18,11 +18,11 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..config import TOPIC_IDS, TaxonomySpec
-from .features import SentenceFeatures, article_features, pooled_features, relevance_features
-from .lexicon import fold
-from .model import FORMAT, LinearHead, TaggerModel
-from .rules import RuleTagger
+from pipeline.config import TOPIC_IDS, TaxonomySpec
+from pipeline.tagging.features import SentenceFeatures, article_features, pooled_features, relevance_features
+from pipeline.tagging.lexicon import fold
+from pipeline.tagging.model import FORMAT, LinearHead, TaggerModel
+from pipeline.tagging.rules import RuleTagger
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,7 @@ def training_sets(corpus_path, devset_dir) -> tuple[list, list, list]:
     The corpus's test split is never read here."""
     from pathlib import Path
 
-    from ..evaluate import read_devset, read_labelled
+    from pipeline.evaluate import read_devset, read_labelled
 
     corpus = read_labelled(corpus_path) if corpus_path and Path(corpus_path).exists() else []
     synthetic = read_devset(devset_dir) if devset_dir and Path(devset_dir).exists() else []

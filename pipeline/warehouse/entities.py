@@ -5,9 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from ..config import TaxonomySpec
-from .db import tables
-from .load import upsert
+from pipeline.config import TaxonomySpec
+from pipeline.warehouse.db import tables
+from pipeline.warehouse.load import upsert
 
 
 def record_entities(conn: Connection, spec: TaxonomySpec, now: datetime) -> None:

@@ -12,10 +12,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Connection, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..config import FeedSource, TaxonomySpec
-from ..dedup import StoryIndex, minhash_from_bytes
-from ..models import ArticleRecord, FeedBatch
-from .db import tables
+from pipeline.config import FeedSource, TaxonomySpec
+from pipeline.stories.minhash import StoryIndex, minhash_from_bytes
+from pipeline.records import ArticleRecord, FeedBatch
+from pipeline.warehouse.db import tables
 
 OK_STATUSES = ("ok", "not_modified")
 LOAD_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": the advisory lock that serializes feed batch loads on PostgreSQL
@@ -71,7 +71,7 @@ def record_taxonomy(conn: Connection, spec: TaxonomySpec, now: datetime) -> None
     conn.execute(update(versions).where(versions.c.version != spec.version).values(is_current=False))
     upsert(conn, versions, [dict(version=spec.version, content_sha256=spec.sha256, is_current=True,
                                  first_used_at=now)], ["version"], ["is_current", "content_sha256"])
-    from .entities import record_entities
+    from pipeline.warehouse.entities import record_entities
 
     record_entities(conn, spec, now)
 
@@ -358,7 +358,7 @@ def _stored_copies(conn, table, text_hashes: set[str]) -> dict[str, list[tuple[i
 
 def _batch_story(additions: list, minhash) -> int | None:
     """Near-duplicates inside one batch are not in the index yet (it is updated after commit)."""
-    from .. import dedup
+    from pipeline.stories import minhash as dedup
 
     best = max(((minhash.jaccard(m), story) for _, story, m in additions), default=(0.0, None))
     return best[1] if best[0] >= dedup.THRESHOLD else None
@@ -401,7 +401,7 @@ def replace_tags(conn, tagged: list, now: datetime) -> None:
            ["relevant", "score", "evidence", "evidence_field", "evidence_start", "evidence_end", "tagged_at"])
     if topic_rows:
         conn.execute(topics.insert(), topic_rows)
-    from .entities import replace_entities
+    from pipeline.warehouse.entities import replace_entities
 
     replace_entities(conn, tagged, now)
 

@@ -10,7 +10,7 @@
 --   last_status / last_http_status / last_reason = the latest feed fetch of that day (by fetched_at, then id).
 --   article_fetches / article_failures = article-page fetches (kind 'article') that day, same ok rule.
 --   coverage_gap = 1 when expected = 1 and fetched_ok = 0.
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW coverage_daily AS
 WITH per_day AS (
     SELECT

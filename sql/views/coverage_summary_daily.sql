@@ -6,7 +6,7 @@
 --   feeds_ok counts expected sources fetched ok; coverage_gaps = feeds_expected - feeds_ok;
 --   ok_share = feeds_ok / feeds_expected (NULL when nothing was expected).
 --   feed_fetches / feed_failures count every feed fetch that day, expected source or not.
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW coverage_summary_daily AS
 WITH feed AS (
     SELECT day, source_id, fetches, failures

@@ -7,7 +7,7 @@
 --   copies = articles in the group; sources / perspectives = distinct outlets / perspectives carrying it;
 --   relevant_copies = copies judged relevant in the current taxonomy version (filter relevant_copies > 0 for
 --   Russia-Iran stories).
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW stories AS
 SELECT
     st.story_id,

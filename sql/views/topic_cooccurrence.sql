@@ -4,7 +4,7 @@
 --   string order, as under the C / binary collation). Pairs that never co-occur have no row.
 --   articles_a / articles_b = all articles tagged with topic_a / topic_b;
 --   jaccard = articles / (articles_a + articles_b - articles), 0..1.
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW topic_cooccurrence AS
 SELECT
     p.topic_a,

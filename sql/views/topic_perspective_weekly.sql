@@ -4,7 +4,7 @@
 --   stories counts distinct stories among that perspective's articles; one story syndicated across perspectives is
 --   counted once in each, so stories do not add up across perspectives (articles do).
 --   share_of_topic_week = articles / all articles of the topic that week (adds up to 1 over perspectives).
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW topic_perspective_weekly AS
 SELECT
     t.topic,

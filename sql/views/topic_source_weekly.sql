@@ -2,7 +2,7 @@
 -- question: Per topic, ISO week and source, how many relevant articles and distinct stories did each outlet publish on the topic, and what share of the topic's articles that week was theirs?
 -- notes: current taxonomy version only; relevant articles only; sparse (no row = 0). The source is the article's
 --   own source (articles.source_id). share_of_topic_week = articles / all articles of the topic that week.
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW topic_source_weekly AS
 SELECT
     g.topic,

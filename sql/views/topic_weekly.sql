@@ -5,7 +5,7 @@
 --   article_share = articles / all relevant articles that week; story_share = stories / all relevant stories that week
 --   (an article can carry several topics, so shares of one week add up to more than 1).
 --   Check coverage_daily / coverage_summary_daily before reading a dip as a real drop.
---   reads the summary tables (refreshed after each load by pipeline.summaries.refresh_summaries).
+--   reads the summary tables (refreshed after each load by pipeline.warehouse.summaries.refresh_summaries).
 CREATE VIEW topic_weekly AS
 SELECT
     t.topic,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .httpclient import FetchResult
-from .tagging import TagResult
+from pipeline.fetching.http import FetchResult
+from pipeline.tagging import TagResult
 
 
 @dataclass(frozen=True)

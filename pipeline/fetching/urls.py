@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 from url_normalize import url_normalize
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-from .textutil import until_stable
+from pipeline.textutil import until_stable
 
 # Query parameters that identify a campaign or a click, never the content.
 TRACKING_PARAMS = (

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from .textutil import plain_text, strip_controls
+from pipeline.textutil import plain_text, strip_controls
 
 log = logging.getLogger(__name__)
 

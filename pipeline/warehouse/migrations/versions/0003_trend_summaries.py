@@ -1,6 +1,6 @@
 """Trend summaries and the indexes that keep the warehouse fast at millions of articles.
 
-Summary tables are derived data, refreshed by `pipeline.summaries.refresh_summaries` after each load (only what
+Summary tables are derived data, refreshed by `pipeline.warehouse.summaries.refresh_summaries` after each load (only what
 changed since the last refresh): narrow copies of the relevant articles and their topics in the current taxonomy
 version (what trend queries with a date parameter scan, without the wide article rows), counts per topic and day,
 week and month (the topic views), one row per story with its topic list (the `stories` view), per-day fetch counts

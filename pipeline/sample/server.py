@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 that serves the bundled sample news site (pipeline/demo_site) for the
+"""A real HTTP server on 127.0.0.1 that serves the bundled sample news site (pipeline/sample/site) for the
 offline demo and the tests. {{BASE}} in served files becomes the server's own base URL."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SITE_DIR = Path(__file__).resolve().parent / "demo_site"
+SITE_DIR = Path(__file__).resolve().parent / "site"
 TEMPLATED = {".xml", ".rss", ".atom", ".html", ".htm", ".txt", ".yaml"}
 CONTENT_TYPES = {".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
                  ".xml": "application/xml", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",

@@ -34,7 +34,7 @@ def run_config(params: dict) -> RunConfig:
 
     from pipeline.settings import load_settings
 
-    from pipeline.netguard import narrow_private_allowlist
+    from pipeline.fetching.netguard import narrow_private_allowlist
 
     settings = load_settings()
     if params.get("private_hosts"):  # anyone who may trigger the DAG sets params: they only narrow the deployment's
@@ -81,8 +81,8 @@ def plan_run(params: dict, context) -> list[dict]:
     """Open the warehouse run row; returns one job per feed, or per source for a replay, each naming its run.
     A run with nothing to do (no source to replay, no paged archive) is closed at once."""
     from pipeline.config import load_feeds, load_taxonomy
-    from pipeline.replay import archived_sources, start_replay_run
-    from pipeline.runner import RunOptions
+    from pipeline.runs.replay import archived_sources, start_replay_run
+    from pipeline.runs.live import RunOptions
     from pipeline.warehouse.db import make_engine, upgrade
 
     from .warehouse import warehouse_url
@@ -118,7 +118,7 @@ def _offline_pipeline(engine, taxonomy=None):
     """A Pipeline for starting and finishing runs, which touches no network (it still wants a fetcher's limits)."""
     from types import SimpleNamespace
 
-    from pipeline.runner import Pipeline
+    from pipeline.runs.live import Pipeline
     from pipeline.settings import FetchLimits
 
     return Pipeline(engine, None, taxonomy, None, SimpleNamespace(limits=FetchLimits()))
@@ -140,9 +140,9 @@ def tagger_for(taxonomy):
 def process_feed(job: dict, params: dict) -> dict:
     """Run one job: fetch one feed live, fetch its paged history, or replay one source's archive."""
     from pipeline.config import load_cleaning, load_feeds, load_taxonomy
-    from pipeline.httpclient import Fetcher
-    from pipeline.replay import load_archive_history, replay_source
-    from pipeline.runner import Pipeline, RunOptions
+    from pipeline.fetching.http import Fetcher
+    from pipeline.runs.replay import load_archive_history, replay_source
+    from pipeline.runs.live import Pipeline, RunOptions
     from pipeline.warehouse.db import make_engine
 
     from .warehouse import warehouse_url
@@ -173,7 +173,7 @@ def process_feed(job: dict, params: dict) -> dict:
 
 def finish_run(jobs: list[dict], reports: list[dict] | None) -> dict:
     """Close the warehouse run row with the feeds' counts; returns the run summary (also the asset event's extra)."""
-    from pipeline.runner import FeedReport
+    from pipeline.runs.live import FeedReport
     from pipeline.warehouse.db import make_engine
 
     from .warehouse import warehouse_url

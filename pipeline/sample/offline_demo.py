@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import load_cleaning, load_feeds, load_taxonomy
-from .httpclient import Fetcher
-from .runner import Pipeline, RunOptions, RunReport
-from .sample_site import SITE_DIR, SampleSite
-from .settings import Settings
-from .tagging import load_tagger
-from .trends import format_table, run_query
-from .warehouse.db import make_engine
+from pipeline.config import load_cleaning, load_feeds, load_taxonomy
+from pipeline.fetching.http import Fetcher
+from pipeline.runs.live import Pipeline, RunOptions, RunReport
+from pipeline.sample.server import SITE_DIR, SampleSite
+from pipeline.settings import Settings
+from pipeline.tagging import load_tagger
+from pipeline.warehouse.trends import format_table, run_query
+from pipeline.warehouse.db import make_engine
 
 DEMO_FEEDS = SITE_DIR / "feeds.yaml"
 LOOPBACK = ("127.0.0.1/32",)  # the sample site, and nothing else non-public

@@ -17,17 +17,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 
-from .config import CleaningRules, FeedSource, TaxonomySpec
-from .dedup import minhash_to_bytes, text_minhash
-from .extract import ExtractionTimeout, extract_bounded
-from .feeds import FeedEntry, parse_feed
-from .httpclient import OK, Fetcher
-from .runner import FeedReport
-from .settings import FetchLimits
-from .tagging import Tagger, load_tagger
-from .textutil import content_fingerprint
-from .warehouse import load
-from .warehouse.db import tables
+from pipeline.config import CleaningRules, FeedSource, TaxonomySpec
+from pipeline.stories.minhash import minhash_to_bytes, text_minhash
+from pipeline.extraction.extract import ExtractionTimeout, extract_bounded
+from pipeline.fetching.feeds import FeedEntry, parse_feed
+from pipeline.fetching.http import OK, Fetcher
+from pipeline.runs.live import FeedReport
+from pipeline.settings import FetchLimits
+from pipeline.tagging import Tagger, load_tagger
+from pipeline.textutil import content_fingerprint
+from pipeline.warehouse import load
+from pipeline.warehouse.db import tables
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def start_replay_run(engine: Engine, taxonomy: TaxonomySpec, interval: tuple[dat
 
 def finish_replay_run(engine: Engine, run_id: int, counts: ReplayCounts, feeds_total: int) -> None:
     """Close the run row and bring the trend summaries up to the replayed rows (the views read them)."""
-    from .summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
 
     with engine.begin() as conn:
         load.finish_run(conn, run_id, "ok", dict(
@@ -260,7 +260,7 @@ def load_archive_history(pipeline, feed: FeedSource, source_id: int, run_id: int
 
     `pipeline` is a runner.Pipeline; its item and page stages are reused so that history goes through exactly
     the checks, extraction and dedup that live items do."""
-    from .models import FeedBatch
+    from pipeline.records import FeedBatch
 
     entries, fetches = fetch_archive_entries(pipeline.fetcher, feed, start, end)
     with pipeline.engine.connect() as conn:

@@ -7,7 +7,7 @@ log = logging.getLogger(__name__)
 
 
 def refresh(params: dict) -> dict[str, int]:
-    from pipeline.summaries import refresh_summaries
+    from pipeline.warehouse.summaries import refresh_summaries
     from pipeline.warehouse.db import make_engine
 
     from .warehouse import warehouse_url
@@ -25,7 +25,7 @@ def check_quality(params: dict) -> list[str]:
     """Run every check; a failed one fails the task without retries, naming all that failed."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from pipeline.quality import Thresholds, run_quality_checks
+    from pipeline.warehouse.quality import Thresholds, run_quality_checks
     from pipeline.warehouse.db import make_engine
 
     from .warehouse import warehouse_url

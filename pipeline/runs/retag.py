@@ -14,10 +14,10 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, select, update
 
-from .summaries import refresh_summaries
-from .tagging import Tagger
-from .warehouse import load
-from .warehouse.db import WarehouseError, tables
+from pipeline.warehouse.summaries import refresh_summaries
+from pipeline.tagging import Tagger
+from pipeline.warehouse import load
+from pipeline.warehouse.db import WarehouseError, tables
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _remember_version(conn, tagger: Tagger, now: datetime) -> None:
     load.upsert(conn, versions, [dict(version=tagger.version, content_sha256=tagger.spec.sha256,
                                       is_current=has_current is None, first_used_at=now)],
                 ["version"], ["content_sha256"])
-    from .warehouse.entities import record_entities
+    from pipeline.warehouse.entities import record_entities
 
     record_entities(conn, tagger.spec, now)
 

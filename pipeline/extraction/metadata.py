@@ -20,9 +20,9 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_sitename, extract_title
 from trafilatura.settings import set_date_params
 
-from .feeds import check_date
-from .netguard import RefusedURL, check_url
-from .textutil import plain_text
+from pipeline.fetching.feeds import check_date
+from pipeline.fetching.netguard import RefusedURL, check_url
+from pipeline.textutil import plain_text
 
 log = logging.getLogger(__name__)
 

@@ -16,20 +16,20 @@ from typing import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from .config import CleaningRules, FeedSource, TaxonomySpec
-from .dedup import minhash_to_bytes, text_minhash
-from .extract import ExtractionTimeout, extract_bounded
-from .feeds import ParsedFeed, parse_feed
-from .httpclient import NOT_A_FEED, NOT_MODIFIED, OK, REFUSED, TEMPORARY, Fetcher, FetchResult
-from .models import ArticleRecord, FeedBatch, FeedState, ItemOutcome
-from .netguard import RefusedURL, check_url
-from .robots import RobotsCache
-from .summaries import refresh_summaries
-from .tagging import Tagger
-from .textutil import content_fingerprint
-from .urls import clean_url, url_hash
-from .warehouse import load
-from .warehouse.db import upgrade
+from pipeline.config import CleaningRules, FeedSource, TaxonomySpec
+from pipeline.stories.minhash import minhash_to_bytes, text_minhash
+from pipeline.extraction.extract import ExtractionTimeout, extract_bounded
+from pipeline.fetching.feeds import ParsedFeed, parse_feed
+from pipeline.fetching.http import NOT_A_FEED, NOT_MODIFIED, OK, REFUSED, TEMPORARY, Fetcher, FetchResult
+from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+from pipeline.fetching.netguard import RefusedURL, check_url
+from pipeline.fetching.robots import RobotsCache
+from pipeline.warehouse.summaries import refresh_summaries
+from pipeline.tagging import Tagger
+from pipeline.textutil import content_fingerprint
+from pipeline.fetching.urls import clean_url, url_hash
+from pipeline.warehouse import load
+from pipeline.warehouse.db import upgrade
 
 log = logging.getLogger(__name__)
 

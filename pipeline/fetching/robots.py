@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .httpclient import OK, PERMANENT, Fetcher, FetchResult
+from pipeline.fetching.http import OK, PERMANENT, Fetcher, FetchResult
 
 MAX_ROBOTS_BYTES = 500 * 1024
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .config import CleaningRules
-from .textutil import repair_mojibake, strip_controls, strip_markup, until_stable
+from pipeline.config import CleaningRules
+from pipeline.textutil import repair_mojibake, strip_controls, strip_markup, until_stable
 
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MAX_LINE_FOR_RULES = 160  # a boilerplate line is short; long lines are article text whatever they contain

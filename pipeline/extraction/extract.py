@@ -23,10 +23,10 @@ from lxml.html import HtmlElement
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES as READABILITY_PATTERNS
 
-from .clean import clean_text
-from .config import LANGUAGES, CleaningRules
-from .metadata import read_metadata
-from .vote import vote
+from pipeline.extraction.clean import clean_text
+from pipeline.config import LANGUAGES, CleaningRules
+from pipeline.extraction.metadata import read_metadata
+from pipeline.extraction.vote import vote
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def _most_plausible(data: bytes, encodings: list[str], current: str) -> str:
     plausible: for Cyrillic, the share of words the Russian dictionary knows; else the fewest mojibake signs."""
     from ftfy.badness import badness
 
-    from .tagging.lexicon import known_russian_word
+    from pipeline.tagging.lexicon import known_russian_word
 
     def plausibility(text: str) -> float:
         words = _CYRILLIC_WORD.findall(text[:50000])[:200]

@@ -19,8 +19,8 @@ import httpcore
 import httpx
 import tenacity
 
-from .netguard import GuardedBackend, RefusedURL, check_url, request_deadline
-from .settings import FetchLimits
+from pipeline.fetching.netguard import GuardedBackend, RefusedURL, check_url, request_deadline
+from pipeline.settings import FetchLimits
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from .warehouse.db import SQL_DIR, tables
+from pipeline.warehouse.db import SQL_DIR, tables
 
 QUERIES_DIR = SQL_DIR / "queries"
 _HEADER = re.compile(r"^--\s*(name|question|params|run|notes):\s*(.*)$")

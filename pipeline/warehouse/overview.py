@@ -11,8 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from .summaries import source_of
-from .warehouse.db import WarehouseError, make_engine
+from pipeline.warehouse.summaries import source_of
+from pipeline.warehouse.db import WarehouseError, make_engine
 
 WEEKS_SHOWN = 104  # at most two years of weeks on the charts
 ARTICLES_SHOWN = 50

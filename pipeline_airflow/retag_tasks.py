@@ -9,12 +9,12 @@ log = logging.getLogger(__name__)
 
 
 def retag_range(params: dict) -> dict:
-    """Call pipeline.retag.retag_articles over [start_date, end_date] (end inclusive); unless it is a dry run,
+    """Call pipeline.runs.retag.retag_articles over [start_date, end_date] (end inclusive); unless it is a dry run,
     pin the version for the trend views when `make_current` is set."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipeline.config import load_taxonomy
-    from pipeline.retag import retag_articles
+    from pipeline.runs.retag import retag_articles
     from pipeline.warehouse.db import make_engine, upgrade
 
     from .daily import run_config, tagger_for

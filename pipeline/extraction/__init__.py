@@ -1,0 +1,1 @@
+"""Extraction: article text and metadata from a fetched page, cleaned."""

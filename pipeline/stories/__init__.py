@@ -1,0 +1,1 @@
+"""Stories: near-duplicate detection (MinHash) that groups copies of one text."""
