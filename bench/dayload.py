@@ -19,7 +19,7 @@ def day_batches(shape, articles: int):
     """FeedBatch objects for one day after the synthetic data: `articles` tagged articles over 20 feeds."""
     from pipeline.config import load_taxonomy
     from pipeline.stories.minhash import minhash_to_bytes, text_minhash
-    from pipeline.fetching.http import FetchResult
+    from pipeline.records import FetchResult
     from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
     from pipeline.settings import PROJECT_ROOT
     from pipeline.tagging import load_tagger
@@ -33,7 +33,7 @@ def day_batches(shape, articles: int):
     batches = []
     for feed in range(FEEDS_PER_DAY):
         source_id = 1 + feed * (shape.sources // FEEDS_PER_DAY)
-        batch = FeedBatch(source_id, f"feed {source_id}", FetchResult("https://feed", "ok", "20 entries"), "ok",
+        batch = FeedBatch(source_id, f"feed {source_id}", "ok",
                           "entries", FeedState(None, None, f"{day}-{feed}"))
         batch.fetches.append(("feed", FetchResult(f"https://s{source_id}.synthetic.example/feed", "ok", "ok", 200)))
         for i in range(articles // FEEDS_PER_DAY):
@@ -58,25 +58,29 @@ def day_batches(shape, articles: int):
 def load_day(engine, batches, now) -> dict[str, float]:
     """Load the day as a run does (story index once, then per feed: state, known items, one transaction)."""
     from pipeline.runs.live import STORY_WINDOW_DAYS
-    from pipeline.warehouse import load
+    from pipeline.warehouse.articles import existing_articles
+    from pipeline.warehouse.batches import load_feed_batch
+    from pipeline.warehouse.pipeline_runs import start_run
+    from pipeline.warehouse.sources import feed_state, known_items
+    from pipeline.warehouse.story_index import load_story_index
 
     seconds = {"story index": 0.0, "feed state + known items": 0.0, "feed transactions": 0.0}
     start = time.perf_counter()
     with engine.begin() as conn:
-        run_id = load.start_run(conn, "live", now, None, "bench", "bench")
+        run_id = start_run(conn, "live", now, None, "bench", "bench")
     with engine.connect() as conn:
-        index = load.load_story_index(conn, (now - timedelta(days=STORY_WINDOW_DAYS)).date())
+        index = load_story_index(conn, (now - timedelta(days=STORY_WINDOW_DAYS)).date())
     seconds["story index"] = time.perf_counter() - start
     for batch in batches:
         start = time.perf_counter()
         with engine.connect() as conn:
-            load.feed_state(conn, batch.source_id)
-            load.known_items(conn, batch.source_id)
-            load.existing_articles(conn, [a.url_hash for a in batch.articles])
+            feed_state(conn, batch.source_id)
+            known_items(conn, batch.source_id)
+            existing_articles(conn, [a.url_hash for a in batch.articles])
         seconds["feed state + known items"] += time.perf_counter() - start
         start = time.perf_counter()
         with engine.begin() as conn:
-            _, additions = load.load_feed_batch(conn, batch, run_id, index, now)
+            _, additions = load_feed_batch(conn, batch, run_id, index, now)
         for addition in additions:
             index.add(*addition)
         seconds["feed transactions"] += time.perf_counter() - start

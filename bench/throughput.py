@@ -73,12 +73,11 @@ def warehouse(kind: str):
 @contextmanager
 def instrumented(clock: StageClock):
     """Time the stages by wrapping the functions the runner calls (restored afterwards)."""
-    from pipeline.runs import live as runner
     from pipeline.fetching.http import Fetcher
+    from pipeline.runs import article, ledger, live
     from pipeline.tagging import Tagger
-    from pipeline.warehouse import load
 
-    originals = [(runner, "extract_bounded"), (load, "load_feed_batch"), (runner, "refresh_summaries"),
+    originals = [(article, "extract_bounded"), (live, "load_feed_batch"), (ledger, "refresh_summaries"),
                  (Fetcher, "fetch"), (Tagger, "tag")]
     saved = [(owner, name, getattr(owner, name)) for owner, name in originals]
     for (owner, name, fn), stage in zip(saved, (STAGES[1], STAGES[3], STAGES[4], STAGES[0], STAGES[2])):
@@ -112,9 +111,9 @@ def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, pe
             report = pipeline.run(feed_sources(bases, feeds))
             wall = time.perf_counter() - start
         engine.dispose()
-    articles = report.counts["articles_new"]
+    articles = report.counts.articles_new
     return dict(kind=kind, articles=articles, wall=wall, stages=dict(clock.seconds), peak=memory.peak,
-                failed=report.counts["articles_failed"] + report.counts["feeds_failed"])
+                failed=report.counts.articles_failed + report.counts.feeds_failed)
 
 
 def main(args) -> int:

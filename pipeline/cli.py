@@ -63,10 +63,11 @@ def cmd_demo(args, settings) -> int:
 
 def cmd_run(args, settings) -> int:
     from pipeline.config import load_cleaning, load_feeds, load_taxonomy
-    from pipeline.sample.offline_demo import trend_summary
     from pipeline.fetching.http import Fetcher
-    from pipeline.runs.live import Pipeline, RunOptions, day_interval
+    from pipeline.runs.ledger import trend_summary
+    from pipeline.runs.live import Pipeline, RunOptions
     from pipeline.tagging import load_tagger
+    from pipeline.vocabulary import RunStatus, day_interval
 
     if args.date and (args.start or args.end):
         raise UsageError("give either --date or --from/--to, not both")
@@ -92,10 +93,10 @@ def cmd_run(args, settings) -> int:
     with Fetcher(settings.limits) as fetcher:
         pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress)
         with _stop_on_signals(pipeline.stop):
-            report = pipeline.run(feeds, RunOptions(mode="live", interval=interval, triggered_by="newsmon run",
+            report = pipeline.run(feeds, RunOptions(interval=interval, triggered_by="newsmon run",
                                                     respect_backoff=not args.force, configured_feeds=not one_off))
     print(trend_summary(engine, report))
-    if report.status == "interrupted":
+    if report.status == RunStatus.INTERRUPTED:
         print("newsmon run: interrupted; the finished feeds are stored, run it again for the rest", file=sys.stderr)
         return 130
     return 0
@@ -123,14 +124,14 @@ def _stop_on_signals(stop):
 
 
 def cmd_runs(args, settings) -> int:
-    from pipeline.warehouse.trends import format_table
-    from pipeline.warehouse import load
     from pipeline.warehouse.db import upgrade
+    from pipeline.warehouse.pipeline_runs import latest_runs
+    from pipeline.warehouse.trends import format_table
 
     engine = _engine(args, settings)
     upgrade(engine)
     with engine.connect() as conn:
-        rows = load.latest_runs(conn, args.limit)
+        rows = latest_runs(conn, args.limit)
     columns = ["id", "mode", "status", "started_at", "finished_at", "feeds_ok", "feeds_failed", "feeds_skipped",
                "articles_new", "triggered_by", "error"]
     print(format_table(columns, [[str(row[c])[:60] if row[c] is not None else "" for c in columns] for row in rows])
@@ -152,7 +153,7 @@ def cmd_refresh(args, settings) -> int:
 def cmd_replay(args, settings) -> int:
     from pipeline.config import load_cleaning, load_taxonomy
     from pipeline.runs.replay import replay_interval
-    from pipeline.runs.live import day_interval
+    from pipeline.vocabulary import day_interval
     from pipeline.warehouse.db import upgrade
 
     first, last = _parse_day(args.start), _parse_day(args.end or args.start)
@@ -161,10 +162,13 @@ def cmd_replay(args, settings) -> int:
     engine = _engine(args, settings)
     upgrade(engine)
     _progress(f"replaying the raw archive of {first} to {last} (no network)")
-    run_id, counts = replay_interval(engine, load_taxonomy(settings.taxonomy_path), load_cleaning(settings.cleaning_path),
-                                     day_interval(first)[0], day_interval(last)[1], triggered_by="newsmon replay")
-    print(f"replay run {run_id}: {counts.articles_seen} archived articles, {counts.articles_updated} updated, "
-          f"{counts.articles_unchanged} unchanged, {counts.articles_failed} failed, {counts.articles_relevant} relevant")
+    report = replay_interval(engine, load_taxonomy(settings.taxonomy_path), load_cleaning(settings.cleaning_path),
+                             day_interval(first)[0], day_interval(last)[1], triggered_by="newsmon replay")
+    counts = report.counts
+    unchanged = counts.items_seen - counts.articles_updated - counts.articles_failed
+    print(f"replay run {report.run_id}: {counts.items_seen} archived articles from {counts.feeds_total} sources, "
+          f"{counts.articles_updated} updated, {unchanged} unchanged, {counts.articles_failed} failed, "
+          f"{counts.articles_relevant} relevant")
     return 0
 
 

@@ -13,25 +13,12 @@ from pathlib import Path
 from typing import Iterable
 
 from pipeline.config import TOPIC_IDS, ConfigError
+from pipeline.tagging.labelled import LabelledArticle, read_devset, read_labelled
 from pipeline.tagging import TagResult
 
 
-@dataclass(frozen=True)
-class LabelledArticle:
-    id: str
-    lang: str
-    title: str
-    text: str
-    relevant: bool
-    topics: frozenset[str]
-    notes: str = ""
-    split: str = ""
-    site: str = ""
-    evidence: tuple[tuple[str, str], ...] = ()  # (topic or "relevance", the deciding sentence as quoted)
-
-
 @dataclass
-class Counts:
+class Confusion:
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -67,13 +54,13 @@ class ArticleOutcome:
 
 @dataclass
 class Report:
-    relevance: Counts = field(default_factory=Counts)
-    topics: dict[str, Counts] = field(default_factory=lambda: {t: Counts() for t in TOPIC_IDS})
+    relevance: Confusion = field(default_factory=Confusion)
+    topics: dict[str, Confusion] = field(default_factory=lambda: {t: Confusion() for t in TOPIC_IDS})
     outcomes: list[ArticleOutcome] = field(default_factory=list)
 
     @property
-    def micro(self) -> Counts:
-        total = Counts()
+    def micro(self) -> Confusion:
+        total = Confusion()
         for counts in self.topics.values():
             total.tp, total.fp, total.fn = total.tp + counts.tp, total.fp + counts.fp, total.fn + counts.fn
         return total
@@ -88,43 +75,6 @@ class Report:
                 "topic_micro_f1": round(self.micro.f1, 3), "topic_macro_f1": round(self.macro_f1, 3),
                 "lowest_topic_f1": round(min((c.f1 for c in self.topics.values() if c.tp + c.fp + c.fn),
                                              default=0.0), 3)}
-
-
-def read_labelled(path: Path | str) -> list[LabelledArticle]:
-    """Read one JSON Lines file of labelled articles; a bad line is reported by file and line number."""
-    path = Path(path)
-    articles = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, None, "", f"not a UTF-8 JSON Lines file (byte {exc.start}: {exc.reason})") from None
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            topics = frozenset(row.get("topics") or ())
-            unknown = topics - set(TOPIC_IDS)
-            if unknown:
-                raise ValueError(f"unknown topic ids {sorted(unknown)}")
-            evidence = row.get("evidence") or {}
-            if not isinstance(evidence, dict):
-                raise ValueError("evidence must be a mapping of topic -> quoted sentence")
-            articles.append(LabelledArticle(str(row["id"]), row.get("lang", ""), row.get("title") or "", row["text"],
-                                            bool(row["relevant"]), topics, row.get("notes", ""),
-                                            row.get("split", ""), row.get("site", ""),
-                                            tuple((str(k), str(v)) for k, v in sorted(evidence.items()) if v)))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(path, number, "", f"bad labelled article: {exc}") from None
-    return articles
-
-
-def read_devset(directory: Path | str) -> list[LabelledArticle]:
-    """Every *.jsonl file of a directory, in name order."""
-    files = sorted(Path(directory).glob("*.jsonl"))
-    if not files:
-        raise ConfigError(directory, None, "", "no *.jsonl files of labelled articles here")
-    return [article for path in files for article in read_labelled(path)]
 
 
 def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
@@ -189,7 +139,7 @@ def evaluate(tagger, articles: Iterable[LabelledArticle]) -> Report:
     return report
 
 
-def _count(counts: Counts, predicted: bool, gold: bool) -> None:
+def _count(counts: Confusion, predicted: bool, gold: bool) -> None:
     if predicted and gold:
         counts.tp += 1
     elif predicted:
@@ -203,7 +153,7 @@ def format_report(report: Report, name: str = "", show_errors: bool = True) -> s
     lines = [f"== {name} ({len(report.outcomes)} articles)" if name else f"== {len(report.outcomes)} articles",
              f"{'':20} {'P':>6} {'R':>6} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4}"]
 
-    def row(label, c: Counts):
+    def row(label, c: Confusion):
         return f"{label:20} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:4} {c.fp:4} {c.fn:4}"
 
     lines.append(row("relevance", report.relevance))

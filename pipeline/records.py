@@ -1,11 +1,15 @@
-"""Records that cross stage boundaries: small frozen dataclasses, never parser objects."""
+"""Records that cross stage boundaries: small dataclasses, never parser or client objects (importing this module
+imports no HTTP client, parser or database driver)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from pipeline.fetching.http import FetchResult
-from pipeline.tagging import TagResult
+from pipeline.fetching.result import FetchResult
+from pipeline.tagging.results import TagResult
+from pipeline.vocabulary import FetchStatus, ItemState
+
+__all__ = ["ArticleRecord", "FeedBatch", "FeedState", "FetchResult", "ItemOutcome"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class ItemOutcome:
     summary: str | None
     published_raw: str | None
     published_at: datetime | None
-    state: str
+    state: ItemState
     error: str | None = None
     attempts: int = 0
     date_problem: str | None = None
@@ -78,8 +82,7 @@ class FeedBatch:
 
     source_id: int
     source_name: str
-    feed_fetch: FetchResult | None
-    feed_status: str
+    feed_status: FetchStatus
     feed_reason: str
     new_state: FeedState | None
     feed_url: str | None = None  # set when the feed moved for good

@@ -3,7 +3,10 @@ pipeline's own setting (NEWSMON_WAREHOUSE_URL, else the embedded SQLite file).""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 CONN_ID = "news_warehouse"
@@ -45,3 +48,16 @@ def warehouse_url(conn_id: str = CONN_ID) -> str:
         log.info("connection %s is not defined; using the default warehouse %s", conn_id, url)
         return url
     return url_from_connection(conn)
+
+
+@contextmanager
+def warehouse_engine(conn_id: str = CONN_ID) -> Iterator[Engine]:
+    """An engine on the warehouse for the length of one task body, disposed of at the end (a task runs in a process
+    of its own: its connections must not outlive it)."""
+    from pipeline.warehouse.db import make_engine
+
+    engine = make_engine(warehouse_url(conn_id))
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -5,15 +5,16 @@ run goes on; only warehouse errors raise, so that Airflow retries the task.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pipeline.vocabulary import RunMode, utc
+
 log = logging.getLogger(__name__)
 
-MODES = ("auto", "live", "replay", "archive")
+MODES = ("auto", RunMode.LIVE, RunMode.REPLAY, RunMode.ARCHIVE)
 LIVE_WINDOW = timedelta(days=2)  # a run whose interval ended longer ago than this replays the archive
 
 
@@ -52,8 +53,8 @@ def run_interval(context) -> tuple[datetime, datetime]:
     they were queued."""
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
     if start is not None and end is not None and end > start:
-        return _utc(start), _utc(end)
-    run_after = _utc(getattr(context["dag_run"], "run_after", None) or datetime.now(timezone.utc))
+        return utc(start), utc(end)
+    run_after = utc(getattr(context["dag_run"], "run_after", None) or datetime.now(timezone.utc))
     return run_after - timedelta(days=1), run_after
 
 
@@ -64,12 +65,8 @@ def choose_mode(requested: str, run_type: str, interval_end: datetime, now: date
     if requested != "auto":
         return requested
     if run_type == "backfill" or interval_end < now - LIVE_WINDOW:
-        return "replay"
-    return "live"
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return RunMode.REPLAY
+    return RunMode.LIVE
 
 
 def _run_type(context) -> str:
@@ -81,11 +78,9 @@ def plan_run(params: dict, context) -> list[dict]:
     """Open the warehouse run row; returns one job per feed, or per source for a replay, each naming its run.
     A run with nothing to do (no source to replay, no paged archive) is closed at once."""
     from pipeline.config import load_feeds, load_taxonomy
-    from pipeline.runs.replay import archived_sources, start_replay_run
-    from pipeline.runs.live import RunOptions
-    from pipeline.warehouse.db import make_engine, upgrade
-
-    from .warehouse import warehouse_url
+    from pipeline.runs.ledger import RunLedger
+    from pipeline.runs.replay import archived_sources
+    from pipeline_airflow.connection import warehouse_engine
 
     start, end = run_interval(context)
     mode = choose_mode(params.get("mode") or "auto", _run_type(context), end, datetime.now(timezone.utc))
@@ -93,35 +88,21 @@ def plan_run(params: dict, context) -> list[dict]:
     taxonomy = load_taxonomy(config.taxonomy_path)
     tagger_for(taxonomy)  # a missing or stale model fails the plan, before any feed is fetched
     triggered_by = f"airflow {context['dag'].dag_id} {context['run_id']}"
-    engine = make_engine(warehouse_url())
-    try:
-        if mode == "replay":
-            upgrade(engine)
-            run_id = start_replay_run(engine, taxonomy, (start, end), triggered_by)
+    with warehouse_engine() as engine:
+        ledger = RunLedger(engine)
+        if mode == RunMode.REPLAY:
+            run_id, _ = ledger.open(RunMode.REPLAY, taxonomy, (start, end), triggered_by)
             targets = archived_sources(engine, start, end)
         else:
             feeds = load_feeds(config.feeds_path, base_url=config.feeds_base_url)
-            options = RunOptions(mode=mode, interval=(start, end), triggered_by=triggered_by)
-            run_id, source_ids = _offline_pipeline(engine, taxonomy).start_run(feeds, options)
-            wanted = [f for f in feeds if f.enabled and (mode == "live" or f.archive == "wordpress_paged")]
+            run_id, source_ids = ledger.open(RunMode(mode), taxonomy, (start, end), triggered_by, feeds)
+            wanted = [f for f in feeds if f.enabled and (mode == RunMode.LIVE or f.archive == "wordpress_paged")]
             targets = {f.name: source_ids[f.name] for f in wanted}
         if not targets:
-            _offline_pipeline(engine).finish_run(run_id, [], 0)
-    finally:
-        engine.dispose()
+            ledger.close(run_id, [], 0)
     log.info("run %s: %s over [%s, %s), %d jobs", run_id, mode, start, end, len(targets))
     run = dict(run_id=run_id, mode=mode, start=start.isoformat(), end=end.isoformat(), jobs_total=len(targets))
     return [dict(run, feed=name, source_id=source_id) for name, source_id in targets.items()]
-
-
-def _offline_pipeline(engine, taxonomy=None):
-    """A Pipeline for starting and finishing runs, which touches no network (it still wants a fetcher's limits)."""
-    from types import SimpleNamespace
-
-    from pipeline.runs.live import Pipeline
-    from pipeline.settings import FetchLimits
-
-    return Pipeline(engine, None, taxonomy, None, SimpleNamespace(limits=FetchLimits()))
 
 
 def tagger_for(taxonomy):
@@ -141,56 +122,48 @@ def process_feed(job: dict, params: dict) -> dict:
     """Run one job: fetch one feed live, fetch its paged history, or replay one source's archive."""
     from pipeline.config import load_cleaning, load_feeds, load_taxonomy
     from pipeline.fetching.http import Fetcher
-    from pipeline.runs.replay import load_archive_history, replay_source
+    from pipeline.runs.archive import load_archive_history
     from pipeline.runs.live import Pipeline, RunOptions
-    from pipeline.warehouse.db import make_engine
-
-    from .warehouse import warehouse_url
+    from pipeline.runs.replay import replay_source
+    from pipeline_airflow.connection import warehouse_engine
 
     config = run_config(params)
     taxonomy, rules = load_taxonomy(config.taxonomy_path), load_cleaning(config.cleaning_path)
     start, end = datetime.fromisoformat(job["start"]), datetime.fromisoformat(job["end"])
-    engine = make_engine(warehouse_url())
-    try:
-        if job["mode"] == "replay":
-            report = replay_source(engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start, end)
-            return dataclasses.asdict(report)
+    with warehouse_engine() as engine:
+        if job["mode"] == RunMode.REPLAY:
+            return replay_source(engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start,
+                                 end).to_dict()
         feed = {f.name: f for f in load_feeds(config.feeds_path, base_url=config.feeds_base_url)}[job["feed"]]
         with Fetcher(config.settings.limits) as fetcher:
             pipeline = Pipeline(engine, tagger_for(taxonomy), taxonomy, rules, fetcher)
             try:
-                if job["mode"] == "archive":
+                if job["mode"] == RunMode.ARCHIVE:
                     report = load_archive_history(pipeline, feed, job["source_id"], job["run_id"], start, end)
                 else:
-                    options = RunOptions(mode="live", interval=(start, end))
+                    options = RunOptions(interval=(start, end))
                     report = pipeline.run_feed(feed, job["source_id"], job["run_id"], options)
             finally:
                 pipeline.close()
-        return dataclasses.asdict(report)
-    finally:
-        engine.dispose()
+        return report.to_dict()
 
 
 def finish_run(jobs: list[dict], reports: list[dict] | None) -> dict:
     """Close the warehouse run row with the feeds' counts; returns the run summary (also the asset event's extra)."""
-    from pipeline.runs.live import FeedReport
-    from pipeline.warehouse.db import make_engine
-
-    from .warehouse import warehouse_url
+    from pipeline.runs.ledger import FeedReport, RunLedger
+    from pipeline.vocabulary import SUCCESSFUL_FETCHES, FetchStatus
+    from pipeline_airflow.connection import warehouse_engine
 
     jobs = list(jobs or [])
     if not jobs:
         return {"run_id": None, "status": "ok", "mode": None, "jobs": 0}
     run = jobs[0]
     # index the mapped results instead of iterating: iteration probes one past the end, which Airflow logs as an error
-    reports = [reports[i] for i in range(len(reports))] if reports else []
-    reports = [FeedReport(**r) for r in reports if r]
-    engine = make_engine(warehouse_url())
-    try:
-        result = _offline_pipeline(engine).finish_run(run["run_id"], reports, run["jobs_total"])
-    finally:
-        engine.dispose()
-    for report in reports:
-        if report.status not in ("ok", "not_modified", "skipped"):
+    results = [reports[i] for i in range(len(reports))] if reports else []
+    feeds = [FeedReport.from_dict(r) for r in results if r]
+    with warehouse_engine() as engine:
+        result = RunLedger(engine).close(run["run_id"], feeds, run["jobs_total"])
+    for report in feeds:
+        if report.status not in (*SUCCESSFUL_FETCHES, FetchStatus.SKIPPED):
             log.warning("feed %s: %s (%s)", report.name, report.status, report.reason)
-    return {"run_id": result.run_id, "status": result.status, "mode": run["mode"], **result.counts}
+    return {"run_id": result.run_id, "status": str(result.status), "mode": run["mode"], **result.counts.as_row()}

@@ -42,7 +42,7 @@ def prepare_metadata() -> None:
         check_migrations(timeout=0)
     except TimeoutError:
         initdb()
-    from .assets import FETCH_POOL, FETCH_POOL_SLOTS
+    from pipeline_airflow.assets import FETCH_POOL, FETCH_POOL_SLOTS
 
     Pool.create_or_update_pool(FETCH_POOL, FETCH_POOL_SLOTS, "concurrent feed fetches", include_deferred=False)
 

@@ -46,7 +46,7 @@ def warehouse_engine():
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from .warehouse import url_from_connection, warehouse_url
+    from pipeline_airflow.connection import url_from_connection, warehouse_url
 
     try:
         url = url_from_connection(Connection.get(READONLY_CONN_ID))

@@ -15,10 +15,9 @@ def retag_range(params: dict) -> dict:
 
     from pipeline.config import load_taxonomy
     from pipeline.runs.retag import retag_articles
-    from pipeline.warehouse.db import make_engine, upgrade
-
-    from .daily import run_config, tagger_for
-    from .warehouse import warehouse_url
+    from pipeline.warehouse.db import upgrade
+    from pipeline_airflow.connection import warehouse_engine
+    from pipeline_airflow.daily_tasks import run_config, tagger_for
 
     start, last = date.fromisoformat(params["start_date"]), date.fromisoformat(params["end_date"])
     if last < start:
@@ -29,13 +28,10 @@ def retag_range(params: dict) -> dict:
         raise AirflowFailException(f"taxonomy_version {wanted!r} was asked for, but the taxonomy file is version "
                                    f"{taxonomy.version!r}; change the file or the param")
     tagger = tagger_for(taxonomy)
-    engine = make_engine(warehouse_url())
-    try:
+    with warehouse_engine() as engine:
         upgrade(engine)
         result = retag_articles(engine, tagger, start, last + timedelta(days=1), params["dry_run"],
                                 make_current=params.get("make_current", True))
-    finally:
-        engine.dispose()
     summary = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
     log.info("retag %s..%s with taxonomy %s (dry run: %s): %s", start, last, taxonomy.version, params["dry_run"], summary)
     return {"taxonomy_version": taxonomy.version, "dry_run": params["dry_run"], "result": _jsonable(summary)}

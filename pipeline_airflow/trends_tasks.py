@@ -8,15 +8,10 @@ log = logging.getLogger(__name__)
 
 def refresh(params: dict) -> dict[str, int]:
     from pipeline.warehouse.summaries import refresh_summaries
-    from pipeline.warehouse.db import make_engine
+    from pipeline_airflow.connection import warehouse_engine
 
-    from .warehouse import warehouse_url
-
-    engine = make_engine(warehouse_url())
-    try:
+    with warehouse_engine() as engine:
         counts = refresh_summaries(engine)
-    finally:
-        engine.dispose()
     log.info("summaries refreshed: %s", counts)
     return counts
 
@@ -26,16 +21,11 @@ def check_quality(params: dict) -> list[str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipeline.warehouse.quality import Thresholds, run_quality_checks
-    from pipeline.warehouse.db import make_engine
-
-    from .warehouse import warehouse_url
+    from pipeline_airflow.connection import warehouse_engine
 
     thresholds = Thresholds(float(params["max_feed_failure_share"]), float(params["min_coverage_share"]))
-    engine = make_engine(warehouse_url())
-    try:
+    with warehouse_engine() as engine:
         results = run_quality_checks(engine, thresholds)
-    finally:
-        engine.dispose()
     for result in results:
         (log.info if result.ok else log.error)("%s", result)
     failed = [str(r) for r in results if not r.ok]

@@ -100,6 +100,7 @@ def test_feed_command_prints_entries(tmp_path):
     assert len(entries) == 14 and all(e["title"] for e in entries)
 
 
+@pytest.mark.slow  # the whole demo, twice, in real `newsmon` processes
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_demo_prints_a_trend_summary_and_a_rerun_adds_nothing(kind, tmp_path):
     from tests.conftest import fresh_warehouse

@@ -7,7 +7,10 @@ from sqlalchemy import text
 from pipeline.config import ConfigError, load_gazetteer
 from pipeline.stories.minhash import StoryIndex
 from pipeline.config import FeedSource
-from pipeline.warehouse import load
+from pipeline.warehouse.batches import load_feed_batch
+from pipeline.warehouse.pipeline_runs import start_run
+from pipeline.warehouse.sources import sync_sources
+from pipeline.warehouse.tags import record_taxonomy
 
 from .test_warehouse import NOW, article, batch_for
 
@@ -81,11 +84,11 @@ def test_mentions_are_stored_per_article_and_version(engine, tagger, taxonomy):
     body = ("Russia will deliver Su-35 fighter jets and S-400 systems to Iran, and the Su-35 pilots will train "
             "in Russia.")
     with engine.begin() as conn:
-        load.record_taxonomy(conn, taxonomy, NOW)
-        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-        run_id = load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+        record_taxonomy(conn, taxonomy, NOW)
+        source_id = sync_sources(conn, [feed], NOW)["Example"]
+        run_id = start_run(conn, "test", NOW, None, "test", taxonomy.version)
         for _ in range(2):  # loading twice replaces the rows, it does not add to them
-            load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/su", body)]),
+            load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/su", body)]),
                                  run_id, StoryIndex(), NOW)
     with engine.connect() as conn:
         stored = conn.execute(text(

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import TOPIC_IDS, ConfigError
-from pipeline.evaluate import Counts, LabelledArticle, evaluate, format_report, read_devset, read_labelled
+from pipeline.evaluate import Confusion, LabelledArticle, evaluate, format_report, read_devset, read_labelled
 from pipeline.settings import PROJECT_ROOT
 
 DEVSET = PROJECT_ROOT / "eval" / "devset"
@@ -19,11 +19,11 @@ def labelled(id_, text, relevant, topics=(), title=""):
 
 
 def test_counts_give_precision_recall_and_f1():
-    counts = Counts(tp=3, fp=1, fn=2)
+    counts = Confusion(tp=3, fp=1, fn=2)
     assert counts.precision == 0.75 and counts.recall == 0.6
     assert counts.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
-    assert Counts().precision == Counts().recall == 1.0  # nothing to find, nothing wrong
-    assert Counts(fp=2).f1 == 0.0
+    assert Confusion().precision == Confusion().recall == 1.0  # nothing to find, nothing wrong
+    assert Confusion(fp=2).f1 == 0.0
 
 
 def test_evaluate_counts_relevance_and_topics_and_lists_errors(tagger):

@@ -11,7 +11,9 @@ from sqlalchemy import text
 from pipeline.config import FeedSource
 from pipeline.fetching.http import Fetcher
 from pipeline.tagging import Tagger
-from pipeline.runs.replay import (archive_page_url, days_of, fetch_archive_entries, load_archive_history, replay_interval)
+from pipeline.runs.archive import archive_page_url, fetch_archive_entries, load_archive_history
+from pipeline.runs.replay import days_of, replay_interval
+from pipeline.vocabulary import RunMode
 from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SampleSite
 from pipeline.warehouse.db import make_engine
@@ -61,11 +63,12 @@ def test_days_of_covers_the_half_open_interval():
 
 def test_replay_is_offline_and_idempotent(loaded, taxonomy, rules):
     before_counts, before = counts(loaded), snapshot(loaded)
-    run_id, first = replay_interval(loaded, taxonomy, rules, *ALL_TIME, triggered_by="test")
-    assert first.articles_seen == before_counts["raw_pages"] == 35
+    report = replay_interval(loaded, taxonomy, rules, *ALL_TIME, triggered_by="test")
+    run_id, first = report.run_id, report.counts
+    assert first.items_seen == before_counts["raw_pages"] == 35
     assert first.articles_failed == 0 and first.articles_updated == 0  # same code, same archive: nothing moves
     assert counts(loaded) == before_counts and snapshot(loaded) == before
-    _, second = replay_interval(loaded, taxonomy, rules, *ALL_TIME)
+    second = replay_interval(loaded, taxonomy, rules, *ALL_TIME).counts
     assert dataclasses.asdict(second) == dataclasses.asdict(first)
     with loaded.connect() as conn:
         run = conn.execute(text("SELECT mode, status, items_seen, articles_new, triggered_by FROM pipeline_runs "
@@ -85,7 +88,7 @@ def test_replay_restores_one_interval_and_leaves_the_rest(loaded, taxonomy, rule
         for article_id in damaged:
             conn.execute(text("UPDATE articles SET text = 'damaged', title = 'damaged' WHERE id = :id"), {"id": article_id})
             conn.execute(text("DELETE FROM article_topics WHERE article_id = :id"), {"id": article_id})
-    _, result = replay_interval(loaded, taxonomy, rules, *TREATY_WEEK)
+    result = replay_interval(loaded, taxonomy, rules, *TREATY_WEEK).counts
     assert result.articles_updated == 1
     after = snapshot(loaded)
     assert after["articles"][inside[0]] == before["articles"][inside[0]]
@@ -149,9 +152,9 @@ def test_paged_archive_history_for_an_interval(engine, taxonomy, tagger, rules, 
                                               "articles/lavrov-araghchi-caspian-talks.html"]
         assert len(fetches) == 2  # page 2 already reaches back past the interval's start: page 3 is not fetched
         pipeline = Pipeline(engine, tagger, taxonomy, rules, fetcher)
-        run_id, source_ids = pipeline.start_run([feed], RunOptions(mode="archive"))
+        run_id, source_ids = pipeline.ledger.open(RunMode.ARCHIVE, taxonomy, feeds=[feed])
         report = load_archive_history(pipeline, feed, source_ids[feed.name], run_id, utc(2025, 1, 13), utc(2025, 1, 21))
         again = load_archive_history(pipeline, feed, source_ids[feed.name], run_id, utc(2025, 1, 13), utc(2025, 1, 21))
         pipeline.close()
-    assert (report.status, report.articles_new, again.articles_new) == ("ok", 2, 0)
+    assert (report.status, report.counts.articles_new, again.counts.articles_new) == ("ok", 2, 0)
     assert counts(engine)["articles"] == 2 and counts(engine)["raw_pages"] == 2

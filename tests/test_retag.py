@@ -12,7 +12,10 @@ from pipeline.config import FeedSource
 from pipeline.stories.minhash import StoryIndex
 from pipeline.runs.retag import current_version, pin_version, retag_articles
 from pipeline.tagging import Tagger
-from pipeline.warehouse import load
+from pipeline.warehouse.batches import load_feed_batch
+from pipeline.warehouse.pipeline_runs import start_run
+from pipeline.warehouse.sources import sync_sources
+from pipeline.warehouse.tags import record_taxonomy
 from pipeline.warehouse.db import WarehouseError
 
 from .test_warehouse import NOW, article, batch_for
@@ -39,11 +42,11 @@ def loaded(engine, taxonomy):
     tagger = Tagger(old)
     feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
     with engine.begin() as conn:
-        load.record_taxonomy(conn, old, NOW)
-        source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-        run_id = load.start_run(conn, "test", NOW, None, "test", old.version)
+        record_taxonomy(conn, old, NOW)
+        source_id = sync_sources(conn, [feed], NOW)["Example"]
+        run_id = start_run(conn, "test", NOW, None, "test", old.version)
         records = [article(tagger, url, body, title) for url, (title, body) in TEXTS.items()]
-        load.load_feed_batch(conn, batch_for(source_id, records), run_id, StoryIndex(), NOW)
+        load_feed_batch(conn, batch_for(source_id, records), run_id, StoryIndex(), NOW)
     return engine
 
 
@@ -82,7 +85,7 @@ def test_views_read_the_current_version_and_can_be_pinned_back(loaded, taxonomy)
     assert ("2024.test", "defence") not in view_topics(loaded)
     retag_articles(loaded, Tagger(taxonomy))
     with loaded.begin() as conn:
-        load.record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+        record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
     assert current_version(loaded) == taxonomy.version
     assert (taxonomy.version, "defence") in view_topics(loaded)
     assert {v for v, _ in view_topics(loaded)} == {taxonomy.version}

@@ -187,9 +187,9 @@ def items_by_guid(engine) -> dict[str | None, list[dict]]:
 
 def test_the_run_completes_and_a_rerun_changes_nothing(hostile):
     engine, _, first, counts, second, counts_again = hostile
-    assert first.status == "ok" and first.counts["feeds_ok"] == 1, first
+    assert first.status == "ok" and first.counts.feeds_ok == 1, first
     assert counts_again["articles"] == counts["articles"] and counts_again["feed_items"] == counts["feed_items"]
-    assert second.counts["articles_new"] == 0
+    assert second.counts.articles_new == 0
 
 
 def test_every_item_is_kept_exactly_once(hostile):

@@ -173,7 +173,7 @@ def test_a_bad_answer_advances_no_validator(sqlite_engine, sqlite_run):
                                    "WHERE f.kind = 'feed' AND f.run_id = 2"))
     expected = {"html": "not_a_feed", "empty": "not_a_feed", "truncated": "temporary"}
     assert {name: report.status for name, report in failed.items()} == expected == logged
-    assert all(report.items_seen == 0 and report.reason for report in failed.values())
+    assert all(report.counts.items_seen == 0 and report.reason for report in failed.values())
     assert after == before
     assert all(server_feed.seen[-1][0] == '"v1"' for server_feed in good.values())  # the last good validators
     assert scalar(engine, "SELECT COUNT(*) FROM feed_items") == 6  # a and b of each feed, nothing from the bad
@@ -209,7 +209,7 @@ def test_failures_slow_a_feed_down_by_kind_and_never_delete_it(engine, pipeline_
 
 
 def test_the_slowdown_grows_and_is_capped_by_kind():
-    from pipeline.warehouse.load import next_fetch_after
+    from pipeline.warehouse.sources import next_fetch_after
 
     now = datetime(2025, 1, 28, tzinfo=timezone.utc)
     days = {kind: [(next_fetch_after(kind, n, now) - now).days if next_fetch_after(kind, n, now) else 0
@@ -288,7 +288,7 @@ def test_the_per_host_limit_holds_for_a_whole_run_of_many_feeds(sqlite_engine, t
         polite = dataclasses.replace(fast, per_host_concurrency=2, workers=8)
         report = run(sqlite_engine, taxonomy, tagger, rules, polite, [feed(f"f{n}", site.url(f"/feed-{n}.rss"))
                                                                for n in range(12)])
-    assert report.counts["feeds_ok"] == 12
+    assert report.counts.feeds_ok == 12
     assert in_flight.total == 12 + 24 + 1
     assert in_flight.peak == 2
     assert threading.active_count() < 50  # the run's thread pools are gone

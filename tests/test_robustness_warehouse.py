@@ -19,9 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from pipeline.config import FeedSource
 from pipeline.fetching.http import Fetcher
 from pipeline.runs.live import Pipeline, RunOptions
-from pipeline.sample.server import SampleSite
+from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import PROJECT_ROOT
-from pipeline.warehouse import load
+from pipeline.warehouse import batches
 from pipeline.warehouse.db import make_engine, upgrade
 from tests.conftest import POSTGRES_URL, WAREHOUSE_KINDS, fresh_warehouse
 
@@ -119,7 +119,7 @@ def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tm
     with fresh_warehouse("postgresql", tmp_path) as url:
         engine = make_engine(url + "&application_name=newsmon-robustness")
         admin = create_engine(POSTGRES_URL)
-        real = load._upsert_items
+        real = batches.upsert_items
         killed = []
 
         def upsert_items_after_the_server_went_away(conn, *args, **kwargs):
@@ -128,7 +128,7 @@ def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tm
                 with admin.begin() as other:
                     killed.append(other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar())
             return real(conn, *args, **kwargs)
-        monkeypatch.setattr(load, "_upsert_items", upsert_items_after_the_server_went_away)
+        monkeypatch.setattr(batches, "upsert_items", upsert_items_after_the_server_went_away)
         with pytest.raises(DBAPIError):
             run(engine, taxonomy, tagger, rules, dataclasses.replace(fetch_limits, workers=1),
                 feeds(site, "forward"))
@@ -137,7 +137,7 @@ def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tm
         with engine.connect() as conn:
             status, error = conn.execute(text("SELECT status, error FROM pipeline_runs")).one()
         assert status == "failed" and "warehouse error" in error
-        monkeypatch.setattr(load, "_upsert_items", real)
+        monkeypatch.setattr(batches, "upsert_items", real)
         run(engine, taxonomy, tagger, rules, fetch_limits, feeds(site, "forward"))
         assert_day_complete(engine)
         no_lock_left(engine)
@@ -153,17 +153,17 @@ LOADER = textwrap.dedent("""
     from pipeline.runs.live import Pipeline
     from pipeline.settings import PROJECT_ROOT, FetchLimits
     from pipeline.tagging import Tagger
-    from pipeline.warehouse import load
+    from pipeline.warehouse import batches
     from pipeline.warehouse.db import make_engine
 
     url, feed_url = sys.argv[1], sys.argv[2]
-    real = load._upsert_items
+    real = batches.upsert_items
 
     def stall_mid_transaction(conn, *args, **kwargs):
         print("IN TRANSACTION", flush=True)  # articles, pages and tags are written, not committed
         time.sleep(60)
         return real(conn, *args, **kwargs)
-    load._upsert_items = stall_mid_transaction
+    batches.upsert_items = stall_mid_transaction
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     source = FeedSource(name="forward", url=feed_url, site=None, language="en", country="GB", perspective="western")
@@ -224,14 +224,13 @@ RUNNER = textwrap.dedent("""
     from pipeline.fetching.http import Fetcher
     from pipeline.runs.live import Pipeline, RunOptions
     from pipeline.settings import PROJECT_ROOT, FetchLimits
-    from pipeline.runs import live as runner
+    from pipeline.runs import ledger, live
     from pipeline.tagging import Tagger
-    from pipeline.warehouse import load
     from pipeline.warehouse.db import make_engine
 
     url, name, meeting, *feed_urls = sys.argv[1:]
-    runner.refresh_summaries = lambda engine: None  # concurrent refreshes: test_two_summary_refreshes_at_once
-    real, arrived = load.load_feed_batch, []
+    ledger.refresh_summaries = lambda engine: None  # concurrent refreshes: test_two_summary_refreshes_at_once
+    real, arrived = live.load_feed_batch, []
 
     def load_together(conn, *args, **kwargs):
         if not arrived:  # the first load of each run waits until the other run is at its first load too
@@ -241,7 +240,7 @@ RUNNER = textwrap.dedent("""
             while len(list(Path(meeting).iterdir())) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
         return real(conn, *args, **kwargs)
-    load.load_feed_batch = load_together
+    live.load_feed_batch = load_together
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
     feeds = [FeedSource(name=u.rsplit("/", 1)[1].removesuffix(".rss"), url=u, site=None, language="en", country="GB",
@@ -250,7 +249,7 @@ RUNNER = textwrap.dedent("""
     with Fetcher(limits) as fetcher:
         report = Pipeline(make_engine(url), Tagger(taxonomy), taxonomy, rules, fetcher).run(
             feeds, RunOptions(triggered_by=name))
-    print(json.dumps({"status": report.status, "counts": report.counts}))
+    print(json.dumps({"status": report.status, "counts": report.counts.as_row()}))
 """)
 
 
@@ -314,3 +313,82 @@ def test_two_summary_refreshes_at_once(tmp_path, site, taxonomy, tagger, rules, 
         for engine in engines:
             engine.dispose()
         assert errors == []
+
+
+# ------------------------------------------------------------------ a replay and a run on one day
+def wire_copy(slug: str):
+    """The article page republished by a wire service at its own address: same text, no canonical link back."""
+    import re
+
+    page = (SITE_DIR / "articles" / f"{slug}.html").read_bytes()
+    page = re.sub(rb'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>', b"", page)
+
+    def handler(h):
+        h.send_body(200, page.replace(b"{{BASE}}", h.server.base_url.encode()), "text/html; charset=utf-8")
+    return handler
+
+
+WIRE_ROUTES = {f"/wire/{slug}.html": wire_copy(slug) for slug in ARTICLES}
+WIRE_FEED = "".join(f"<item><title>{s}</title><link>{{{{BASE}}}}/wire/{s}.html</link><guid>w-{s}</guid></item>"
+                    for s in ARTICLES)
+WIRE_ROUTES["/wire.rss"] = serve(f'<rss version="2.0"><channel><title>w</title>{WIRE_FEED}</channel></rss>'.encode())
+
+
+def split_stories(engine) -> int:
+    """Texts whose copies sit in more than one story."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM (SELECT text_hash FROM articles GROUP BY text_hash "
+                                 "HAVING COUNT(DISTINCT story_id) > 1) split")).scalar_one()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("order", ["run first", "replay first", "together"])
+def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path, taxonomy, tagger, rules,
+                                                                  fetch_limits):
+    """The stored articles of a day were extracted by older rules (their text and fingerprints differ from what
+    extraction gives now); a replay rebuilds them while a run loads wire copies of the same pages at other
+    addresses. Whichever commits first — and when both go at once — every text ends in one story, the oldest,
+    and the stories view counts each story once with its two copies."""
+    from pipeline.runs.replay import replay_interval
+    from pipeline.stories.minhash import minhash_to_bytes, text_minhash
+    from pipeline.vocabulary import day_interval
+
+    with SampleSite(routes={**ROUTES, **WIRE_ROUTES}) as server, fresh_warehouse("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        run(engine, taxonomy, tagger, rules, fetch_limits, feeds(server, "forward"))
+        with engine.begin() as conn:  # what older extraction rules had stored
+            for article_id, day in conn.execute(text("SELECT id, day FROM articles")).all():
+                older = f"older extraction of article {article_id}, boilerplate and all, long since changed"
+                conn.execute(text("UPDATE articles SET text = :t, text_hash = :h, minhash = :m WHERE id = :id"),
+                             {"t": older, "h": f"older-{article_id}", "m": minhash_to_bytes(text_minhash(older)),
+                              "id": article_id})
+        days = [day for (day,) in engine.connect().execute(text("SELECT DISTINCT day FROM articles"))]
+        span = (day_interval(min(days))[0], day_interval(max(days))[1])
+        wire = feeds(server, "wire")
+
+        def live():
+            run(make_engine(url), taxonomy, tagger, rules, fetch_limits, wire)
+
+        def replay():
+            replay_interval(make_engine(url), taxonomy, rules, *span, tagger=tagger)
+
+        if order == "run first":
+            live(), replay()
+        elif order == "replay first":
+            replay(), live()
+        else:
+            threads = [threading.Thread(target=job) for job in (live, replay)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+        with engine.connect() as conn:
+            articles, stories = conn.execute(text("SELECT COUNT(*), COUNT(DISTINCT story_id) FROM articles")).one()
+            in_view = conn.execute(text("SELECT COUNT(*), SUM(copies) FROM stories")).one()
+            oldest = conn.execute(text("SELECT COUNT(*) FROM articles a JOIN articles s ON s.id = a.story_id "
+                                       "WHERE s.url LIKE '%/articles/%'")).scalar_one()
+        assert (articles, stories, split_stories(engine)) == (2 * len(ARTICLES), len(ARTICLES), 0)
+        assert tuple(in_view) == (len(ARTICLES), 2 * len(ARTICLES))
+        assert oldest == 2 * len(ARTICLES)  # every story is the one of the article stored first
+        no_lock_left(engine)
+        engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
 from pipeline.fetching.http import Fetcher
+from pipeline.vocabulary import RunMode
 from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SITE_DIR, SampleSite
 from tests.faults import fault_routes
@@ -40,13 +41,13 @@ def test_sample_site_loads_once_and_a_rerun_adds_nothing(engine, taxonomy, tagge
     feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
     first = run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
     assert first.status == "partial"  # the deliberately dead feed
-    assert first.counts["feeds_ok"] == 3 and first.counts["feeds_failed"] == 1
+    assert first.counts.feeds_ok == 3 and first.counts.feeds_failed == 1
     after_first = counts(engine)
     assert after_first["articles"] == 35  # 37 links: the tracking-parameter and AMP variants fold onto their pages
     assert after_first["raw_pages"] == 35
     second = run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
     assert counts(engine) == after_first
-    assert second.counts["articles_new"] == 0
+    assert second.counts.articles_new == 0
     with engine.connect() as conn:
         statuses = dict(conn.execute(text(
             "SELECT s.name, f.status FROM fetch_log f JOIN sources s ON s.id = f.source_id "
@@ -109,7 +110,7 @@ def test_each_feed_fault_is_recorded_and_the_rest_loads(engine, taxonomy, tagger
         assert recorded[name][1]  # every outcome has a reason
     assert recorded["good"][0] == "ok" and good_articles >= 10
     assert state["500"] == 1 and state["good"] == 0
-    assert report.counts["feeds_failed"] == len([e for _, e in FAULT_FEEDS.values() if e not in ("ok", "not_modified")])
+    assert report.counts.feeds_failed == len([e for _, e in FAULT_FEEDS.values() if e not in ("ok", "not_modified")])
 
 
 def test_a_failed_article_is_retried_by_the_next_run(engine, taxonomy, tagger, rules, limits):
@@ -136,7 +137,7 @@ def test_a_failed_article_is_retried_by_the_next_run(engine, taxonomy, tagger, r
         with engine.connect() as conn:
             assert conn.execute(text("SELECT state, attempts FROM feed_items")).one() == ("done", 2)
             assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == 1
-    assert second.counts["articles_new"] == 1
+    assert second.counts.articles_new == 1
 
 
 def test_permanent_redirect_updates_the_feed_url(engine, taxonomy, tagger, rules, limits, site):
@@ -159,7 +160,7 @@ def test_copies_loaded_by_separate_processes_join_one_story(engine, taxonomy, ta
     with Fetcher(limits) as fetcher_a, Fetcher(limits) as fetcher_b:
         first = Pipeline(engine, tagger, taxonomy, rules, fetcher_a)
         second = Pipeline(engine, tagger, taxonomy, rules, fetcher_b)
-        run_id, source_ids = first.start_run(feeds)
+        run_id, source_ids = first.ledger.open(RunMode.LIVE, taxonomy, feeds=feeds)
         first.story_index(), second.story_index()  # both loaded before either feed is loaded
         first.run_feed(feeds[0], source_ids["copy0"], run_id)
         second.run_feed(feeds[1], source_ids["copy1"], run_id)

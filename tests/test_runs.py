@@ -14,10 +14,11 @@ from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
 from pipeline.fetching.http import Fetcher
+from pipeline.vocabulary import RunMode
 from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import PROJECT_ROOT
-from pipeline.warehouse import load
+from pipeline.warehouse.pipeline_runs import close_stale_runs, start_run
 from pipeline.warehouse.db import make_engine
 from tests.faults import fault_routes
 
@@ -31,6 +32,7 @@ def run_with(engine, taxonomy, tagger, rules, limits, feeds, **options):
         return Pipeline(engine, tagger, taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test", **options))
 
 
+@pytest.mark.slow  # a real `newsmon run` process, signalled while a page is under way
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted(tmp_path, signum):
     """A real `newsmon run` (one feed at a time) gets SIGINT or SIGTERM once its first feed is stored: the feed under way
@@ -77,12 +79,12 @@ def test_a_run_left_running_by_a_dead_process_or_for_too_long_is_closed_as_aband
     dead.wait()
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
-        gone = load.start_run(conn, "live", now, None, "newsmon run", taxonomy.version)
+        gone = start_run(conn, "live", now, None, "newsmon run", taxonomy.version)
         conn.execute(text("UPDATE pipeline_runs SET pid = :pid WHERE id = :id"), {"pid": dead.pid, "id": gone})
-        old = load.start_run(conn, "live", now - timedelta(days=3), None, "airflow", taxonomy.version)
-        alive = load.start_run(conn, "live", now, None, "airflow", taxonomy.version)
+        old = start_run(conn, "live", now - timedelta(days=3), None, "airflow", taxonomy.version)
+        alive = start_run(conn, "live", now, None, "airflow", taxonomy.version)
     with engine.begin() as conn:
-        closed = load.close_stale_runs(conn, now)
+        closed = close_stale_runs(conn, now)
     assert sorted(closed) == sorted([gone, old])
     with engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT id, status FROM pipeline_runs")).all())
@@ -98,7 +100,7 @@ def test_newsmon_runs_lists_the_runs_and_refresh_brings_the_summaries_up(tmp_pat
 
     upgrade(engine)
     with engine.begin() as conn:
-        load.start_run(conn, "live", datetime.now(timezone.utc), None, "newsmon run", "2026.1")
+        start_run(conn, "live", datetime.now(timezone.utc), None, "newsmon run", "2026.1")
     engine.dispose()
     listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "runs", "--warehouse", url], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=120)
@@ -114,7 +116,7 @@ def test_skipped_feeds_are_counted_as_skipped_not_fetched(engine, taxonomy, tagg
         for _ in range(2):  # two permanent failures in a row slow the dead feed down
             run_with(engine, taxonomy, tagger, rules, limits, feeds)
         third = run_with(engine, taxonomy, tagger, rules, limits, feeds)
-    assert third.counts["feeds_skipped"] == 1 and third.counts["feeds_ok"] == 1 and third.counts["feeds_failed"] == 0
+    assert third.counts.feeds_skipped == 1 and third.counts.feeds_ok == 1 and third.counts.feeds_failed == 0
     from pipeline.sample.offline_demo import trend_summary
 
     assert "1 of 2 feeds fetched, 0 failed, 1 skipped" in trend_summary(engine, third)
@@ -140,10 +142,10 @@ def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxo
         with engine.connect() as conn:
             waiting = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed' "
                                         "AND last_error LIKE 'waiting: over this run''s cap%'")).scalar()
-        assert first.counts["articles_new"] == 3 and waiting > 0
+        assert first.counts.articles_new == 3 and waiting > 0
         total = 3
         for _ in range(12):  # each later run takes the next three; nothing is fetched twice
-            total += run_with(engine, taxonomy, tagger, rules, capped, feeds).counts["articles_new"]
+            total += run_with(engine, taxonomy, tagger, rules, capped, feeds).counts.articles_new
         with engine.connect() as conn:
             left = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed'")).scalar()
             stored = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
@@ -163,14 +165,14 @@ def test_when_every_feed_fails_the_same_way_no_source_is_slowed_down(engine, tax
             broken, faulty = feeds, dataclasses.replace(limits, max_bytes=200)
         for _ in range(3):  # three in a row would slow a failing source down
             report = run_with(engine, taxonomy, tagger, rules, faulty, broken)
-        assert report.status == "failed" and report.counts["feeds_failed"] == 2
+        assert report.status == "failed" and report.counts.feeds_failed == 2
         with engine.connect() as conn:
             state = conn.execute(text("SELECT MAX(consecutive_failures), MAX(next_fetch_after) FROM sources")).one()
             error = conn.execute(text("SELECT error FROM pipeline_runs ORDER BY id DESC LIMIT 1")).scalar()
         assert tuple(state) == (0, None)
         assert f"every feed failed the same way ({fault})" in error
         healthy = run_with(engine, taxonomy, tagger, rules, limits, feeds)  # the fault mended: fetched at once
-    assert healthy.counts["feeds_ok"] == 2 and healthy.counts["feeds_skipped"] == 0
+    assert healthy.counts.feeds_ok == 2 and healthy.counts.feeds_skipped == 0
 
 
 def _free_port() -> int:
@@ -196,13 +198,13 @@ def test_the_summaries_follow_what_was_committed_even_when_the_run_then_fails(en
     with SampleSite() as site, Fetcher(limits) as fetcher:
         world = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)[0]
         pipeline = Pipeline(engine, tagger, taxonomy, rules, fetcher)
-        run_id, source_ids = pipeline.start_run([world], RunOptions(triggered_by="test"))
+        run_id, source_ids = pipeline.ledger.open(RunMode.LIVE, taxonomy, triggered_by="test", feeds=[world])
         report = pipeline.run_feed(world, source_ids[world.name], run_id)
-        pipeline.finish_run(run_id, [report], 1, error="warehouse error: the connection dropped")
+        pipeline.ledger.close(run_id, [report], 1, error="warehouse error: the connection dropped")
     with engine.connect() as conn:
         in_views = conn.execute(text("SELECT COALESCE(SUM(articles), 0) FROM topic_weekly")).scalar()
         status = conn.execute(text("SELECT status FROM pipeline_runs WHERE id = :id"), {"id": run_id}).scalar()
-    assert report.articles_relevant > 0 and status == "failed" and in_views > 0
+    assert report.counts.articles_relevant > 0 and status == "failed" and in_views > 0
 
 
 def _big_site_routes(count: int) -> dict:
@@ -241,14 +243,14 @@ def test_a_big_feed_is_committed_in_chunks_and_an_interruption_keeps_them(engine
         with engine.connect() as conn:
             stored = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
             states = dict(conn.execute(text("SELECT state, COUNT(*) FROM feed_items GROUP BY state")).all())
-        assert first.status == "interrupted" and stored == first.counts["articles_new"] >= 100
+        assert first.status == "interrupted" and stored == first.counts.articles_new >= 100
         assert sum(states.values()) == 250 and states.get("done", 0) == stored
         second = run_with(engine, taxonomy, tagger, rules, roomy, feeds)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() == 250
             assert conn.execute(text("SELECT COUNT(DISTINCT url) FROM articles")).scalar() == 250
             assert conn.execute(text("SELECT state FROM feed_items GROUP BY state")).scalars().all() == ["done"]
-        assert second.status == "ok" and second.counts["articles_new"] == 250 - stored
+        assert second.status == "ok" and second.counts.articles_new == 250 - stored
 
 
 def test_a_page_over_its_time_budget_is_recorded_and_the_feed_goes_on(engine, taxonomy, tagger, rules, limits):
@@ -258,10 +260,10 @@ def test_a_page_over_its_time_budget_is_recorded_and_the_feed_goes_on(engine, ta
         report = run_with(engine, taxonomy, tagger, rules, strict, feeds)
         with engine.connect() as conn:
             errors = conn.execute(text("SELECT state, last_error FROM feed_items")).all()
-        assert report.status == "ok" and report.counts["articles_new"] == 0
+        assert report.status == "ok" and report.counts.articles_new == 0
         assert len(errors) == 3 and all(state == "gone" and "budget" in error for state, error in errors)
         again = run_with(engine, taxonomy, tagger, rules, strict, feeds)
-        assert again.counts["articles_new"] == 0 and again.counts["items_seen"] == 0  # gone: not fetched again
+        assert again.counts.articles_new == 0 and again.counts.items_seen == 0  # gone: not fetched again
         roomy = dataclasses.replace(limits, isolate_bytes=1000, page_seconds=120)  # isolated, with time enough
         other = [feed("Big elsewhere", site.url("/big.rss") + "?elsewhere")]
-        assert run_with(engine, taxonomy, tagger, rules, roomy, other).counts["articles_new"] == 3
+        assert run_with(engine, taxonomy, tagger, rules, roomy, other).counts.articles_new == 3

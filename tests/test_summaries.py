@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.tagging import Evidence, TagResult, TopicTag
-from pipeline.warehouse import load
+from pipeline.warehouse.tags import replace_tags
 from pipeline.warehouse.db import view_files
 
 SUMMARY_VIEWS = [p.stem for p in view_files() if p.stem != "article_tags_current"]
@@ -31,7 +31,7 @@ def test_incremental_refresh_matches_a_full_rebuild(demo_warehouse):
             "SELECT article_id FROM article_relevance WHERE relevant = :r AND taxonomy_version = :v "
             "ORDER BY article_id LIMIT 1"), {"r": flag, "v": version}).scalar_one() for flag in (True, False))
         evidence = Evidence("Russia and Iran agreed", "text", 0, 22)
-        load.replace_tags(conn, [
+        replace_tags(conn, [
             (relevant, TagResult(False, 0.1, None, (), version)),
             (irrelevant, TagResult(True, 0.9, evidence, (TopicTag("space", 0.8, evidence),), version)),
         ], datetime.now(timezone.utc))

@@ -9,11 +9,14 @@ from sqlalchemy import inspect, text
 
 from pipeline.config import FeedSource
 from pipeline.stories.minhash import StoryIndex, minhash_to_bytes, text_minhash
-from pipeline.fetching.http import FetchResult
+from pipeline.records import FetchResult
 from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
 from pipeline.textutil import content_fingerprint
 from pipeline.fetching.urls import url_hash
-from pipeline.warehouse import load
+from pipeline.warehouse.batches import load_feed_batch
+from pipeline.warehouse.pipeline_runs import start_run
+from pipeline.warehouse.sources import sync_sources
+from pipeline.warehouse.tags import record_taxonomy, replace_tags
 from pipeline.warehouse.db import WarehouseError, alembic_config, make_engine, tables, upgrade
 
 NOW = datetime(2025, 1, 28, 12, tzinfo=timezone.utc)
@@ -95,7 +98,7 @@ def article(tagger, url: str, text_body: str, title: str = "Russia and Iran sign
 def batch_for(source_id: int, articles: list[ArticleRecord]) -> FeedBatch:
     feed_fetch = FetchResult("https://example.org/rss", "ok", "2 entries", http_status=200, fetched_at=NOW)
     items = [ItemOutcome(a.url_hash, a.url, None, a.title, None, None, NOW, "done", attempts=1) for a in articles]
-    return FeedBatch(source_id, "Example", feed_fetch, "ok", "2 entries", FeedState('"e1"', None, "h" * 64),
+    return FeedBatch(source_id, "Example", "ok", "2 entries", FeedState('"e1"', None, "h" * 64),
                      items=items, articles=articles, fetches=[("feed", feed_fetch)])
 
 
@@ -112,9 +115,9 @@ def counts(engine):
 def open_run(conn, taxonomy) -> tuple[int, int]:
     """Record the taxonomy, one example feed and a run: (source id, run id)."""
     feed = FeedSource("Example", "https://example.org/rss", None, "en", "GB", "western")
-    load.record_taxonomy(conn, taxonomy, NOW)
-    source_id = load.sync_sources(conn, [feed], NOW)["Example"]
-    return source_id, load.start_run(conn, "test", NOW, None, "test", taxonomy.version)
+    record_taxonomy(conn, taxonomy, NOW)
+    source_id = sync_sources(conn, [feed], NOW)["Example"]
+    return source_id, start_run(conn, "test", NOW, None, "test", taxonomy.version)
 
 
 def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxonomy):
@@ -126,7 +129,7 @@ def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxon
     index = StoryIndex()
     for _ in range(2):
         with engine.begin() as conn:
-            result, additions = load.load_feed_batch(conn, batch_for(source_id, [first, copy_in_batch, syndicated]),
+            result, additions = load_feed_batch(conn, batch_for(source_id, [first, copy_in_batch, syndicated]),
                                                      run_id, index, NOW)
         for addition in additions:
             index.add(*addition)
@@ -145,11 +148,11 @@ def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxon
 def test_retagging_replaces_a_versions_rows(engine, tagger, taxonomy):
     with engine.begin() as conn:
         source_id, run_id = open_run(conn, taxonomy)
-        load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id,
+        load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id,
                              StoryIndex(), NOW)
         article_id = conn.execute(text("SELECT id FROM articles")).scalar()
         no_topics = tagger.tag("Weather", "It rained in Paris.")
-        load.replace_tags(conn, [(article_id, no_topics)], NOW)
+        replace_tags(conn, [(article_id, no_topics)], NOW)
         assert conn.execute(text("SELECT COUNT(*) FROM article_topics")).scalar() == 0
         assert conn.execute(text("SELECT relevant FROM article_relevance")).scalar() in (False, 0)
 
@@ -161,7 +164,7 @@ def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
     assert dirty == "Moscow and Tehran signed a deal."
     with engine.begin() as conn:
         source_id, run_id = open_run(conn, taxonomy)
-        load.load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id,
+        load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id,
                              StoryIndex(), NOW)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT text FROM articles")).scalar() == dirty
@@ -170,7 +173,7 @@ def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
 def test_removed_feeds_are_disabled_not_deleted(engine):
     feeds = [FeedSource(n, f"https://{n}.example/rss", None, "en", "GB", "western") for n in ("a", "b")]
     with engine.begin() as conn:
-        load.sync_sources(conn, feeds, NOW)
-        load.sync_sources(conn, feeds[:1], NOW)
+        sync_sources(conn, feeds, NOW)
+        sync_sources(conn, feeds[:1], NOW)
         rows = dict(conn.execute(text("SELECT name, enabled FROM sources")).all())
     assert {k: bool(v) for k, v in rows.items()} == {"a": True, "b": False}

@@ -20,35 +20,15 @@ import httpx
 import tenacity
 
 from pipeline.fetching.netguard import GuardedBackend, RefusedURL, check_url, request_deadline
-from pipeline.settings import FetchLimits
+from pipeline.fetching.result import FetchResult
+from pipeline.fetching.limits import FetchLimits
+from pipeline.vocabulary import FetchStatus
 
 log = logging.getLogger(__name__)
 
-OK, NOT_MODIFIED, TEMPORARY, PERMANENT, NOT_A_FEED, REFUSED = (
-    "ok", "not_modified", "temporary", "permanent", "not_a_feed", "refused")
 TEMPORARY_HTTP = {408, 425, 429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524}
 REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT_REDIRECTS = {301, 308}
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    url: str
-    status: str
-    reason: str
-    http_status: int | None = None
-    final_url: str | None = None
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    elapsed_ms: int = 0
-    attempts: int = 1
-    permanent_redirect: str | None = None  # where the URL moved for good (every hop a 301/308)
-    retry_after: float | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-
-    @property
-    def size(self) -> int:
-        return len(self.body or b"")
 
 
 class BodyTooLarge(Exception):
@@ -212,7 +192,7 @@ class Fetcher:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.limits.retries + 1),
             wait=self._wait,
-            retry=tenacity.retry_if_result(lambda result: result.status == TEMPORARY),
+            retry=tenacity.retry_if_result(lambda result: result.status == FetchStatus.TEMPORARY),
             retry_error_callback=lambda state: state.outcome.result(),
             sleep=self.sleep,
             reraise=True,
@@ -236,11 +216,11 @@ class Fetcher:
                 try:
                     check_url(current)
                 except RefusedURL as exc:
-                    return FetchResult(url, REFUSED, str(exc), final_url=current)
+                    return FetchResult(url, FetchStatus.REFUSED, str(exc), final_url=current)
                 if current in seen:
-                    return FetchResult(url, PERMANENT, f"redirect loop at {current}", final_url=current)
+                    return FetchResult(url, FetchStatus.PERMANENT, f"redirect loop at {current}", final_url=current)
                 if len(seen) > self.limits.max_redirects:
-                    return FetchResult(url, PERMANENT, f"more than {self.limits.max_redirects} redirects", final_url=current)
+                    return FetchResult(url, FetchStatus.PERMANENT, f"more than {self.limits.max_redirects} redirects", final_url=current)
                 seen.append(current)
                 outcome = self._request(url, current, headers, deadline, cap)
                 if isinstance(outcome, FetchResult):
@@ -261,21 +241,21 @@ class Fetcher:
                     return code, response.headers["location"]
                 return self._classify(url, current, response, deadline, cap)
         except RefusedURL as exc:
-            return FetchResult(url, REFUSED, str(exc), final_url=current)
+            return FetchResult(url, FetchStatus.REFUSED, str(exc), final_url=current)
         except (httpx.TimeoutException, httpcore.TimeoutException) as exc:
-            return FetchResult(url, TEMPORARY, f"timeout: {exc or 'no answer within the deadline'}", final_url=current)
+            return FetchResult(url, FetchStatus.TEMPORARY, f"timeout: {exc or 'no answer within the deadline'}", final_url=current)
         except BodyTooLarge as exc:
-            return FetchResult(url, PERMANENT, str(exc), final_url=current)
+            return FetchResult(url, FetchStatus.PERMANENT, str(exc), final_url=current)
         except TruncatedBody as exc:
-            return FetchResult(url, TEMPORARY, str(exc), final_url=current)
+            return FetchResult(url, FetchStatus.TEMPORARY, str(exc), final_url=current)
         except httpx.RemoteProtocolError as exc:
             if str(exc).startswith("Invalid URL in location header"):  # httpx checks a Location before we see it
-                return FetchResult(url, REFUSED, f"redirect to an invalid URL: {exc}", final_url=current)
-            return FetchResult(url, TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
+                return FetchResult(url, FetchStatus.REFUSED, f"redirect to an invalid URL: {exc}", final_url=current)
+            return FetchResult(url, FetchStatus.TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
         except (httpx.TransportError, httpcore.NetworkError, zlib.error, brotli.error) as exc:
-            return FetchResult(url, TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
+            return FetchResult(url, FetchStatus.TEMPORARY, f"{type(exc).__name__}: {exc}", final_url=current)
         except httpx.InvalidURL as exc:
-            return FetchResult(url, REFUSED, f"invalid URL (or redirect target): {exc}", final_url=current)
+            return FetchResult(url, FetchStatus.REFUSED, f"invalid URL (or redirect target): {exc}", final_url=current)
         finally:
             self.hosts.release(host)
 
@@ -284,17 +264,17 @@ class Fetcher:
         headers = {k.lower(): v for k, v in response.headers.items()}
         common = dict(http_status=code, final_url=current, headers=headers)
         if code == 304:
-            return FetchResult(url, NOT_MODIFIED, "304 not modified", **common)
+            return FetchResult(url, FetchStatus.NOT_MODIFIED, "304 not modified", **common)
         if 200 <= code < 300:
             reason = f"{code} {response.reason_phrase}".strip()
             try:
                 body = read_body(response, cap[0], deadline, keep_prefix=cap[1])
             except BodyCut as cut:
                 body, reason = cut.prefix, f"{reason} (cut at {len(cut.prefix)} bytes)"
-            return FetchResult(url, OK, reason, body=body, **common)
+            return FetchResult(url, FetchStatus.OK, reason, body=body, **common)
         reason = f"HTTP {code} {response.reason_phrase}".strip()
         if code in TEMPORARY_HTTP:
             retry_after = parse_retry_after(headers.get("retry-after"), self.limits.max_retry_after)
-            return FetchResult(url, TEMPORARY, reason, retry_after=retry_after, **common)
-        return FetchResult(url, PERMANENT, reason, **common)
+            return FetchResult(url, FetchStatus.TEMPORARY, reason, retry_after=retry_after, **common)
+        return FetchResult(url, FetchStatus.PERMANENT, reason, **common)
 

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from pipeline.fetching.http import OK, PERMANENT, Fetcher, FetchResult
+from pipeline.fetching.http import Fetcher
+from pipeline.fetching.result import FetchResult
+from pipeline.vocabulary import FetchStatus
 
 MAX_ROBOTS_BYTES = 500 * 1024
 
@@ -54,9 +56,9 @@ class RobotsCache:
 
 
 def _policy(result: FetchResult) -> tuple[Protego | None, bool, str]:
-    if result.status == OK:
+    if result.status == FetchStatus.OK:
         return Protego.parse(_robots_text(result.body or b"")), True, "robots.txt"
-    if result.status == PERMANENT and result.http_status and 400 <= result.http_status < 500:
+    if result.status == FetchStatus.PERMANENT and result.http_status and 400 <= result.http_status < 500:
         return None, True, f"robots.txt answered {result.http_status}: no restrictions"
     return None, False, f"robots.txt unavailable ({result.reason}): site treated as disallowed this run"
 

@@ -2,7 +2,7 @@
 
 Tags are stored per taxonomy version (article_relevance, article_topics, article_entities), so a retag adds the
 new version's rows beside the old ones; the trend views read the version marked current in taxonomy_versions,
-which the caller switches with `load.record_taxonomy` once the retag has finished (or pins back with
+which the caller switches with `warehouse.tags.record_taxonomy` once the retag has finished (or pins back with
 `pin_version`). A retag is idempotent: running it twice for the same version and days writes the same rows.
 A dry run tags and compares, and writes nothing.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 
 from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.tagging import Tagger
-from pipeline.warehouse import load
+from pipeline.warehouse.tags import record_taxonomy, replace_tags
 from pipeline.warehouse.db import WarehouseError, tables
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, en
     result = RetagResult(tagger.version, compared, dry_run)
     if not dry_run:
         with engine.begin() as conn:
-            _remember_version(conn, tagger, now)
+            record_taxonomy(conn, tagger.spec, now, current=False)  # stored, so that it can be pinned later
     after_id = 0
     while True:
         with (engine.connect() if dry_run else engine.begin()) as conn:
@@ -90,7 +90,7 @@ def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, en
             previous = _stored_tags(conn, [row.id for row in rows], compared) if compared else {}
             _compare(result, tagged, previous, compared is not None)
             if not dry_run:
-                load.replace_tags(conn, tagged, now)
+                replace_tags(conn, tagged, now)
             after_id = rows[-1].id
         log.info("retag %s: %d articles so far", tagger.version, result.articles)
     if dry_run:
@@ -110,18 +110,6 @@ def _articles_query(conn, start: date | None, end: date | None, after_id: int, l
     if end is not None:
         query = query.where(articles.c.day < end)
     return query.order_by(articles.c.id).limit(limit)
-
-
-def _remember_version(conn, tagger: Tagger, now: datetime) -> None:
-    """Store the version's row (not current unless no version is) so that it can be pinned later."""
-    versions = tables(conn).tables["taxonomy_versions"]
-    has_current = conn.execute(select(versions.c.version).where(versions.c.is_current.is_(True))).first()
-    load.upsert(conn, versions, [dict(version=tagger.version, content_sha256=tagger.spec.sha256,
-                                      is_current=has_current is None, first_used_at=now)],
-                ["version"], ["content_sha256"])
-    from pipeline.warehouse.entities import record_entities
-
-    record_entities(conn, tagger.spec, now)
 
 
 def _stored_tags(conn, article_ids: list[int], version: str) -> dict[int, tuple[bool, set[str]]]:

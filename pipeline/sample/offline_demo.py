@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from pipeline.config import load_cleaning, load_feeds, load_taxonomy
 from pipeline.fetching.http import Fetcher
-from pipeline.runs.live import Pipeline, RunOptions, RunReport
+from pipeline.runs.ledger import RunReport, trend_summary
+from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import Settings
 from pipeline.tagging import load_tagger
-from pipeline.warehouse.trends import format_table, run_query
+from pipeline.vocabulary import RunMode
 from pipeline.warehouse.db import make_engine
 
 DEMO_FEEDS = SITE_DIR / "feeds.yaml"
@@ -41,24 +42,7 @@ def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = 
                 progress(f"sample news site serving on {site.base_url}")
             feeds = load_feeds(DEMO_FEEDS, base_url=site.base_url)
             pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher, progress)
-            report = pipeline.run(feeds, RunOptions(mode="demo", triggered_by="newsmon demo"))
+            report = pipeline.run(feeds, RunOptions(mode=RunMode.DEMO, triggered_by="newsmon demo"))
         return DemoResult(report, trend_summary(engine, report))
     finally:
         engine.dispose()
-
-
-def trend_summary(engine, report: RunReport) -> str:
-    """Run totals, what failed and why, and the per-topic trend table."""
-    counts = report.counts
-    lines = [
-        f"Run {report.run_id} ({report.status}): {counts['feeds_ok']} of {counts['feeds_total']} feeds fetched, "
-        f"{counts['feeds_failed']} failed, {counts.get('feeds_skipped', 0)} skipped; {counts['articles_new']} new "
-        f"articles, {counts['articles_failed']} items failed or refused.",
-    ]
-    for feed in report.feeds:
-        if feed.status not in ("ok", "not_modified"):
-            lines.append(f"  feed {feed.name}: {feed.status} — {feed.reason}")
-    columns, rows = run_query(engine, "topic_summary")
-    lines += ["", "Russia–Iran coverage by topic (current taxonomy; stories count near-duplicates once):",
-              format_table(columns, rows) if rows else "  (no relevant articles)"]
-    return "\n".join(lines)

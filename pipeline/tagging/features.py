@@ -15,10 +15,6 @@ from pipeline.tagging.relation import RELEVANCE_THRESHOLD
 from pipeline.tagging.rules import RuleAnalysis
 from pipeline.tagging.sentences import Sentence, resolve_hits
 
-RELATION_KINDS = ("pair", "corroborated", "adjacent", "both_named", "crowded_pair", "paragraph", "follows",
-                  "title_article", "entity_side", "none")
-
-
 @dataclass(frozen=True)
 class SentenceFeatures:
     """One sentence of an article with its feature names (empty unless it is a candidate for topics); `index` is its

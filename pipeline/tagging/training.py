@@ -294,7 +294,7 @@ def training_sets(corpus_path, devset_dir) -> tuple[list, list, list]:
     The corpus's test split is never read here."""
     from pathlib import Path
 
-    from pipeline.evaluate import read_devset, read_labelled
+    from pipeline.tagging.labelled import read_devset, read_labelled
 
     corpus = read_labelled(corpus_path) if corpus_path and Path(corpus_path).exists() else []
     synthetic = read_devset(devset_dir) if devset_dir and Path(devset_dir).exists() else []

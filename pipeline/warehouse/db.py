@@ -10,15 +10,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from ..settings import PROJECT_ROOT
+from pipeline.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQL_DIR = PROJECT_ROOT / "sql"
 _metadata_cache: dict[str, MetaData] = {}
 _metadata_lock = threading.Lock()
@@ -142,3 +143,24 @@ def tables(engine_or_conn) -> MetaData:
             metadata.reflect(bind=engine, views=False)
             _metadata_cache[key] = metadata
         return _metadata_cache[key]
+
+
+def upsert(conn: Connection, table, rows: list[dict], keys: list[str], update_columns: list[str] | None = None) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE the given columns (or DO NOTHING), for many rows at once."""
+    if not rows:
+        return
+    statement = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    if update_columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={c: statement.excluded[c] for c in update_columns})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, rows)
+
+
+def unique_rows(rows: list, key) -> list:
+    """The first of the rows that share `key(row)`, in order."""
+    unique: dict = {}
+    for row in rows:
+        unique.setdefault(key(row), row)
+    return list(unique.values())

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.warehouse.summaries import source_of
 from pipeline.warehouse.db import WarehouseError, make_engine
 
 WEEKS_SHOWN = 104  # at most two years of weeks on the charts
@@ -68,7 +67,7 @@ def overview(engine: Engine, weeks_shown: int = WEEKS_SHOWN) -> Overview:
     """Stories per topic and perspective, and gap weeks, over the weeks from the first to the latest with relevant
     coverage (at most `weeks_shown`, the latest ones)."""
     with engine.connect() as conn:
-        weekly = conn.execute(text(f"SELECT topic, week, stories FROM {source_of(conn, 'topic_weekly')}")).all()
+        weekly = conn.execute(text(f"SELECT topic, week, stories FROM topic_weekly")).all()
         if not weekly:
             return Overview([], {}, {}, {}, None)
         first = min(date.fromisoformat(_iso(r.week)) for r in weekly)
@@ -79,10 +78,10 @@ def overview(engine: Engine, weeks_shown: int = WEEKS_SHOWN) -> Overview:
             if _iso(row.week) >= weeks[0]:
                 topics.setdefault(row.topic, {})[_iso(row.week)] = int(row.stories)
         split = conn.execute(text(
-            f"SELECT topic, perspective, SUM(stories) AS stories FROM {source_of(conn, 'topic_perspective_weekly')} "
+            f"SELECT topic, perspective, SUM(stories) AS stories FROM topic_perspective_weekly "
             "WHERE week >= :first GROUP BY topic, perspective"), {"first": date.fromisoformat(weeks[0])}).all()
         days = conn.execute(text(f"SELECT day, feeds_expected, feeds_ok FROM "
-                                 f"{source_of(conn, 'coverage_summary_daily')} WHERE feeds_ok < feeds_expected")).all()
+                                 f"coverage_summary_daily WHERE feeds_ok < feeds_expected")).all()
     perspectives: dict[str, dict[str, int]] = {}
     for row in split:
         perspectives.setdefault(row.topic, {})[row.perspective] = int(row.stories)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, text
 
-LOADING_MODES = ("live", "demo", "archive")
+from pipeline.vocabulary import LOADING_MODES
+
 RECENT_RUNS = 5
 
 

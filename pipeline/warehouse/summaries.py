@@ -6,15 +6,18 @@ stories those articles belong to, the fetch days from the oldest new fetch on. T
 from the narrow facts (a few hundred rows, seconds at millions of articles). A change of the current taxonomy
 version, a change of the sources' perspectives or `full=True` rebuilds everything.
 
-The views in sql/views read these tables, so a view shows the warehouse as of the last refresh: the pipeline run,
+The statements are in sql/summaries. The views in sql/views read these tables, so a view shows the warehouse as of the last refresh: the pipeline run,
 the retag and the `news_trends` DAG refresh after writing. Same SQL on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 from sqlalchemy import Connection, DateTime, Engine, bindparam, text
+
+from pipeline.warehouse.db import SQL_DIR
 
 log = logging.getLogger(__name__)
 
@@ -53,128 +56,16 @@ SUMMARY_TABLES = ("summary_relevant_articles", "summary_relevant_topics", "summa
                   "summary_topic_pairs", "summary_topic_totals", *(table for table, *_ in PERIODS))
 PERIOD_TEMP = {"day": "summary_days", "week": "summary_weeks", "month": "summary_months"}
 
-CHANGED_ARTICLES = """
-INSERT INTO summary_changed (article_id)
-SELECT id FROM articles WHERE updated_at >= :since
-UNION SELECT article_id FROM article_relevance WHERE tagged_at >= :since
-UNION SELECT article_id FROM article_topics WHERE tagged_at >= :since
-"""
-ALL_ARTICLES = "INSERT INTO summary_changed (article_id) SELECT id FROM articles"
+SUMMARY_SQL = SQL_DIR / "summaries"
 
-FACTS = """
-SELECT a.id AS article_id, r.taxonomy_version, COALESCE(a.story_id, a.id) AS story_id, a.source_id,
-       s.perspective, COALESCE(a.language, s.language) AS language, a.day, a.week, a.month
-FROM summary_changed c
-JOIN articles a ON a.id = c.article_id
-JOIN article_relevance r ON r.article_id = a.id AND r.relevant = TRUE
-JOIN taxonomy_versions tv ON tv.version = r.taxonomy_version AND tv.is_current = TRUE
-JOIN sources s ON s.id = a.source_id
-"""
-INSERT_ARTICLES = f"""
-INSERT INTO summary_relevant_articles (article_id, taxonomy_version, story_id, source_id, perspective, language,
-                                       day, week, month)
-{FACTS}
-"""
-INSERT_TOPICS = f"""
-INSERT INTO summary_relevant_topics (article_id, topic, taxonomy_version, story_id, source_id, perspective, language,
-                                     day, week, month)
-SELECT f.article_id, t.topic, f.taxonomy_version, f.story_id, f.source_id, f.perspective, f.language, f.day, f.week,
-       f.month
-FROM ({FACTS}) f
-JOIN article_topics t ON t.article_id = f.article_id AND t.taxonomy_version = f.taxonomy_version
-"""
 
-TOUCHED_STORIES = """
-INSERT INTO summary_touched (story_id)
-SELECT DISTINCT COALESCE(a.story_id, a.id) FROM summary_changed c JOIN articles a ON a.id = c.article_id
-"""
-# the stories view's definition, for the touched stories only, with the story's topic list (comma-separated,
-# alphabetical union of its relevant copies' topics; a recursive CTE because SQLite 3.40 has no ordered string_agg)
-INSERT_STORIES = """
-WITH RECURSIVE members AS (
-    SELECT a.id AS article_id, a.story_id, a.source_id, a.day, a.title, a.url, a.published_at
-    FROM articles a
-    WHERE a.story_id IN (SELECT story_id FROM summary_touched)
-    UNION ALL
-    SELECT a.id, a.id, a.source_id, a.day, a.title, a.url, a.published_at
-    FROM articles a
-    WHERE a.story_id IS NULL AND a.id IN (SELECT story_id FROM summary_touched)
-),
-ranked AS (
-    SELECT m.*, ROW_NUMBER() OVER (
-        PARTITION BY m.story_id
-        ORDER BY m.day, CASE WHEN m.published_at IS NULL THEN 1 ELSE 0 END, m.published_at, m.article_id) AS rn
-    FROM members m
-),
-spread AS (
-    SELECT m.story_id, COUNT(*) AS copies, COUNT(DISTINCT m.source_id) AS sources,
-           COUNT(DISTINCT s.perspective) AS perspectives, MIN(m.day) AS first_seen, MAX(m.day) AS last_seen
-    FROM members m
-    JOIN sources s ON s.id = m.source_id
-    GROUP BY m.story_id
-),
-relevant AS (
-    SELECT m.story_id, COUNT(*) AS relevant_copies
-    FROM members m
-    JOIN article_relevance r ON r.article_id = m.article_id AND r.relevant = TRUE
-    JOIN taxonomy_versions tv ON tv.version = r.taxonomy_version AND tv.is_current = TRUE
-    GROUP BY m.story_id
-),
-numbered AS (
-    SELECT story_id, topic, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY topic) AS n
-    FROM (SELECT DISTINCT story_id, topic FROM summary_relevant_topics
-          WHERE story_id IN (SELECT story_id FROM summary_touched)) story_topics
-),
-topic_list (story_id, n, topics) AS (
-    SELECT story_id, n, CAST(topic AS TEXT) FROM numbered WHERE n = 1
-    UNION ALL
-    SELECT nb.story_id, nb.n, tl.topics || ', ' || CAST(nb.topic AS TEXT)
-    FROM topic_list tl
-    JOIN numbered nb ON nb.story_id = tl.story_id AND nb.n = tl.n + 1
-),
-full_list AS (
-    SELECT story_id, MAX(n) AS topic_count FROM topic_list GROUP BY story_id
-)
-INSERT INTO summary_stories (story_id, first_seen, last_seen, first_article_id, first_source_id, first_published_at,
-                             title, url, copies, sources, perspectives, relevant_copies, topics, topic_count)
-SELECT f.story_id, sp.first_seen, sp.last_seen, f.article_id, f.source_id, f.published_at, f.title, f.url,
-       sp.copies, sp.sources, sp.perspectives, COALESCE(rel.relevant_copies, 0), tl.topics,
-       COALESCE(fl.topic_count, 0)
-FROM ranked f
-JOIN spread sp ON sp.story_id = f.story_id
-LEFT JOIN relevant rel ON rel.story_id = f.story_id
-LEFT JOIN full_list fl ON fl.story_id = f.story_id
-LEFT JOIN topic_list tl ON tl.story_id = fl.story_id AND tl.n = fl.topic_count
-WHERE f.rn = 1
-"""
-
-INSERT_FETCH_DAYS = """
-WITH recent AS (
-    SELECT fetched_day, source_id, kind, status, http_status, reason,
-           ROW_NUMBER() OVER (PARTITION BY fetched_day, source_id, kind ORDER BY fetched_at DESC, id DESC) AS rn
-    FROM fetch_log
-    WHERE fetched_day >= :from_day AND kind IN ('feed', 'article')
-)
-INSERT INTO summary_fetch_day (day, source_id, kind, fetches, failures, last_status, last_http_status, last_reason)
-SELECT fetched_day, source_id, kind, COUNT(*),
-       SUM(CASE WHEN status IN ('ok', 'not_modified') THEN 0 ELSE 1 END),
-       MAX(CASE WHEN rn = 1 THEN status END), MAX(CASE WHEN rn = 1 THEN http_status END),
-       MAX(CASE WHEN rn = 1 THEN reason END)
-FROM recent
-GROUP BY fetched_day, source_id, kind
-"""
-
-INSERT_TOPIC_TOTALS = """
-INSERT INTO summary_topic_totals (topic, articles, stories)
-SELECT topic, COUNT(*), COUNT(DISTINCT story_id) FROM summary_relevant_topics GROUP BY topic
-"""
-INSERT_TOPIC_PAIRS = """
-INSERT INTO summary_topic_pairs (topic_a, topic_b, taxonomy_version, articles, stories)
-SELECT x.topic, y.topic, x.taxonomy_version, COUNT(*), COUNT(DISTINCT x.story_id)
-FROM summary_relevant_topics x
-JOIN summary_relevant_topics y ON y.article_id = x.article_id AND x.topic < y.topic
-GROUP BY x.topic, y.topic, x.taxonomy_version
-"""
+@cache
+def summary_sql(name: str) -> str:
+    """The statement in sql/summaries/NAME.sql; `{facts}` in it stands for the SELECT of facts.sql."""
+    statement = (SUMMARY_SQL / f"{name}.sql").read_text(encoding="utf-8")
+    if "{facts}" in statement:
+        statement = statement.replace("{facts}", summary_sql("facts"))
+    return statement
 
 
 def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
@@ -207,29 +98,29 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
     for period, temp in PERIOD_TEMP.items():
         _temp_table(conn, temp, f"{period} {'VARCHAR(7)' if period == 'month' else 'DATE'}")
     if full:
-        conn.execute(text(ALL_ARTICLES))
+        conn.execute(text("INSERT INTO summary_changed (article_id) SELECT id FROM articles"))
         _analyze(conn, "summary_changed")
         for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_stories"):
             conn.execute(text(f"DELETE FROM {table}"))
     else:
-        changed = text(CHANGED_ARTICLES).bindparams(bindparam("since", type_=DateTime(timezone=True)))
+        changed = text(summary_sql("changed_articles")).bindparams(bindparam("since", type_=DateTime(timezone=True)))
         conn.execute(changed, {"since": datetime.fromisoformat(since)})
         _note_periods(conn)  # the periods the changed articles were counted in so far
         for table in ("summary_relevant_articles", "summary_relevant_topics"):
             conn.execute(text(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM summary_changed)"))
-    conn.execute(text(INSERT_ARTICLES))
-    conn.execute(text(INSERT_TOPICS))
+    conn.execute(text(summary_sql("relevant_articles")))
+    conn.execute(text(summary_sql("relevant_topics")))
     if full:
         _analyze(conn, "summary_relevant_articles", "summary_relevant_topics")
     else:
         _note_periods(conn)  # ... and the periods they count in now
     _refresh_periods(conn, full)
-    conn.execute(text(TOUCHED_STORIES))
+    conn.execute(text(summary_sql("touched_stories")))
     if full:
         _analyze(conn, "summary_touched")
     else:
         conn.execute(text("DELETE FROM summary_stories WHERE story_id IN (SELECT story_id FROM summary_touched)"))
-    conn.execute(text(INSERT_STORIES))
+    conn.execute(text(summary_sql("stories")))
     for temp in ("summary_changed", "summary_touched", *PERIOD_TEMP.values()):
         conn.execute(text(f"DROP TABLE {temp}"))
 
@@ -262,14 +153,14 @@ def _refresh_fetch_days(conn: Connection, after_id: int | None) -> None:
     if from_day is None:
         return
     conn.execute(text("DELETE FROM summary_fetch_day WHERE day >= :d"), {"d": from_day})
-    conn.execute(text(INSERT_FETCH_DAYS), {"from_day": from_day})
+    conn.execute(text(summary_sql("fetch_days")), {"from_day": from_day})
 
 
 def _refresh_topic_pairs(conn: Connection) -> None:
     conn.execute(text("DELETE FROM summary_topic_totals"))
     conn.execute(text("DELETE FROM summary_topic_pairs"))
-    conn.execute(text(INSERT_TOPIC_TOTALS))
-    conn.execute(text(INSERT_TOPIC_PAIRS))
+    conn.execute(text(summary_sql("topic_totals")))
+    conn.execute(text(summary_sql("topic_pairs")))
 
 
 def _analyze(conn: Connection, *tables: str) -> None:
@@ -318,9 +209,3 @@ def _sources_fingerprint(conn: Connection) -> str:
 
 def _max_fetch_id(conn: Connection) -> int:
     return conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM fetch_log")).scalar_one()
-
-
-def source_of(conn: Connection, view: str) -> str:
-    """What to select from for `view`: the view itself, which reads the summary tables (kept for callers of the
-    first version of this module, which swapped in materialized copies)."""
-    return view
