@@ -1,4 +1,5 @@
 """`python -m bench extraction|throughput|warehouse|pagecap [--quick]`: run one benchmark and print its tables."""
+
 from __future__ import annotations
 
 import argparse

@@ -13,6 +13,7 @@ The verdict uses the best warm round, as `timeit` does: on a shared virtual mach
 round and a machine check (that fixed loop, timed before and after) are printed beside it so that a run on a busy
 machine shows as one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ from pathlib import Path
 
 from pipeline.config import load_taxonomy
 from pipeline.evaluate import read_devset
-from pipeline.tagging.lexicon import russian_lemmas
 from pipeline.settings import PROJECT_ROOT
 from pipeline.tagging import Tagger, load_tagger
+from pipeline.tagging.lexicon import russian_lemmas
 
 WORDS = 800
 TARGET = 200  # articles per second, the issue's floor
@@ -45,7 +46,7 @@ def build_articles(devset: Path, lang: str, count: int, seed: int = 7) -> list[t
             paragraph = rng.choice(paragraphs)
             chosen.append(paragraph)
             words += len(paragraph.split())
-        text = " ".join("\n".join(chosen).split(" ")[:WORDS + len(chosen)])
+        text = " ".join("\n".join(chosen).split(" ")[: WORDS + len(chosen)])
         articles.append((rng.choice(titles), text))
     return articles
 
@@ -69,7 +70,10 @@ def run(args) -> int:
             random.Random(3).shuffle(articles)
         else:
             articles = build_articles(args.devset, lang, args.articles)
-        for name, build in (("rules (before)", lambda: Tagger(taxonomy)), ("learned (ships)", lambda: load_tagger(taxonomy))):
+        for name, build in (
+            ("rules (before)", lambda: Tagger(taxonomy)),
+            ("learned (ships)", lambda: load_tagger(taxonomy)),
+        ):
             russian_lemmas.cache_clear()
             started = time.perf_counter()
             tagger = build()
@@ -79,17 +83,43 @@ def run(args) -> int:
             warm_wall, warm_cpu = max(w for w, _ in warm), max(c for _, c in warm)
             median_cpu = statistics.median(c for _, c in warm)
             relevant = sum(tagger.tag(t, x).relevant for t, x in articles)
-            rows.append((lang, name, len(articles), relevant, f"{build_ms:.0f}", f"{cold_cpu:.0f}", f"{warm_cpu:.0f}",
-                         f"{median_cpu:.0f}", f"{warm_wall:.0f}", "yes" if warm_cpu >= TARGET else "NO"))
-    header = ("language", "tagger", "articles", "relevant", "build ms", "cold art/s", "warm art/s", "median art/s",
-              "wall art/s", f">= {TARGET}")
+            rows.append(
+                (
+                    lang,
+                    name,
+                    len(articles),
+                    relevant,
+                    f"{build_ms:.0f}",
+                    f"{cold_cpu:.0f}",
+                    f"{warm_cpu:.0f}",
+                    f"{median_cpu:.0f}",
+                    f"{warm_wall:.0f}",
+                    "yes" if warm_cpu >= TARGET else "NO",
+                )
+            )
+    header = (
+        "language",
+        "tagger",
+        "articles",
+        "relevant",
+        "build ms",
+        "cold art/s",
+        "warm art/s",
+        "median art/s",
+        "wall art/s",
+        f">= {TARGET}",
+    )
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    print(f"Tagging {WORDS}-word articles on one core (CPU time of this process; wall time beside it); the rules "
-          "alone and the shipped tagger (rules + learned model) in the same run, on the same articles")
+    print(
+        f"Tagging {WORDS}-word articles on one core (CPU time of this process; wall time beside it); the rules "
+        "alone and the shipped tagger (rules + learned model) in the same run, on the same articles"
+    )
     for row in [header] + rows:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
-    print(f"machine check: a fixed pure-Python loop took {before_ms:.0f} ms of CPU before and {reference_ms():.0f} ms "
-          f"after (about 60-90 ms on an unshared core of this machine; compare runs by this)")
+    print(
+        f"machine check: a fixed pure-Python loop took {before_ms:.0f} ms of CPU before and {reference_ms():.0f} ms "
+        f"after (about 60-90 ms on an unshared core of this machine; compare runs by this)"
+    )
     print(f"verdict (>= {TARGET}): the best warm round; the median shows how much the neighbours took")
     return 0
 

@@ -1,56 +1,78 @@
 """One more day of articles through the real loader: at N rows against the same day on a warehouse without
 articles. Per feed the loader does what a run does: feed state, known items, then the feed's transaction."""
+
 from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .table import print_table, ratio
 
 FEEDS_PER_DAY = 20
-PARAGRAPH = ("Russia and Iran agreed on {n} new steps for the North-South transport corridor and the Rasht-Astara "
-             "railway, the ministers said in Tehran; the loan of {m} million euros covers construction, and the "
-             "central banks will settle payments in roubles and rials. Officials also discussed gas supplies, "
-             "Bushehr nuclear plant units and joint drills in the Caspian Sea, item {k}.")
+PARAGRAPH = (
+    "Russia and Iran agreed on {n} new steps for the North-South transport corridor and the Rasht-Astara "
+    "railway, the ministers said in Tehran; the loan of {m} million euros covers construction, and the "
+    "central banks will settle payments in roubles and rials. Officials also discussed gas supplies, "
+    "Bushehr nuclear plant units and joint drills in the Caspian Sea, item {k}."
+)
 
 
 def day_batches(shape, articles: int):
     """FeedBatch objects for one day after the synthetic data: `articles` tagged articles over 20 feeds."""
     from pipeline.config import load_taxonomy
-    from pipeline.stories.minhash import minhash_to_bytes, text_minhash
-    from pipeline.records import FetchResult
-    from pipeline.records import ArticleRecord, FeedBatch, FeedState, ItemOutcome
+    from pipeline.fetching.urls import url_hash
+    from pipeline.records import ArticleRecord, FeedBatch, FeedState, FetchResult, ItemOutcome
     from pipeline.settings import PROJECT_ROOT
+    from pipeline.stories.minhash import minhash_to_bytes, text_minhash
     from pipeline.tagging import load_tagger
     from pipeline.textutil import content_fingerprint
-    from pipeline.fetching.urls import url_hash
 
     tagger = load_tagger(load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml"))
     day = shape.end + timedelta(days=1)
-    now = datetime(day.year, day.month, day.day, 6, tzinfo=timezone.utc)
+    now = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
     rng = random.Random(6)
     batches = []
     for feed in range(FEEDS_PER_DAY):
         source_id = 1 + feed * (shape.sources // FEEDS_PER_DAY)
-        batch = FeedBatch(source_id, f"feed {source_id}", "ok",
-                          "entries", FeedState(None, None, f"{day}-{feed}"))
+        batch = FeedBatch(source_id, f"feed {source_id}", "ok", "entries", FeedState(None, None, f"{day}-{feed}"))
         batch.fetches.append(("feed", FetchResult(f"https://s{source_id}.synthetic.example/feed", "ok", "ok", 200)))
         for i in range(articles // FEEDS_PER_DAY):
             url = f"https://s{source_id}.synthetic.example/{day:%Y/%m/%d}/new-{feed}-{i}"
-            body = "\n".join(PARAGRAPH.format(n=rng.randrange(99), m=rng.randrange(9999), k=f"{feed}-{i}-{p}")
-                             for p in range(6))
+            body = "\n".join(
+                PARAGRAPH.format(n=rng.randrange(99), m=rng.randrange(9999), k=f"{feed}-{i}-{p}") for p in range(6)
+            )
             title = f"Russia and Iran corridor update {feed}-{i}"
             key = url_hash(url)
             batch.items.append(ItemOutcome(key, url, url, title, None, None, now, "done", attempts=1))
             batch.fetches.append(("article", FetchResult(url, "ok", "ok", 200, url)))
-            batch.articles.append(ArticleRecord(
-                url_hash=key, url=url, canonical_url=url, final_url=url, title=title, authors=("Synthetic",),
-                site_name=f"feed {source_id}", published_at=now, published_raw=now.isoformat(), date_problem=None,
-                date_source="page", day=day, fetched_at=now, language="en", declared_language="en",
-                extraction_method="trafilatura", text=body, text_hash=content_fingerprint(body),
-                minhash=minhash_to_bytes(text_minhash(body)), raw_html=f"<html><p>{body}</p></html>".encode(),
-                content_type="text/html", tags=tagger.tag(title, body), item_url_hashes=(key,)))
+            batch.articles.append(
+                ArticleRecord(
+                    url_hash=key,
+                    url=url,
+                    canonical_url=url,
+                    final_url=url,
+                    title=title,
+                    authors=("Synthetic",),
+                    site_name=f"feed {source_id}",
+                    published_at=now,
+                    published_raw=now.isoformat(),
+                    date_problem=None,
+                    date_source="page",
+                    day=day,
+                    fetched_at=now,
+                    language="en",
+                    declared_language="en",
+                    extraction_method="trafilatura",
+                    text=body,
+                    text_hash=content_fingerprint(body),
+                    minhash=minhash_to_bytes(text_minhash(body)),
+                    raw_html=f"<html><p>{body}</p></html>".encode(),
+                    content_type="text/html",
+                    tags=tagger.tag(title, body),
+                    item_url_hashes=(key,),
+                )
+            )
         batches.append(batch)
     return batches, now
 
@@ -110,5 +132,8 @@ def compare_day_loads(big_engine, shape, bench_schema, articles: int) -> None:
     total_empty = sum(v for k, v in empty.items() if k != "refresh summaries")
     total_full = sum(v for k, v in full.items() if k != "refresh summaries")
     rows.append(("load total", f"{total_empty:.2f}", f"{total_full:.2f}", ratio(total_full, total_empty)))
-    print_table(f"One more day: {articles:,} articles in {FEEDS_PER_DAY} feed transactions (seconds)",
-                ["step", "empty warehouse", f"{shape.articles:,} articles", "ratio"], rows)
+    print_table(
+        f"One more day: {articles:,} articles in {FEEDS_PER_DAY} feed transactions (seconds)",
+        ["step", "empty warehouse", f"{shape.articles:,} articles", "ratio"],
+        rows,
+    )

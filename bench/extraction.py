@@ -1,5 +1,6 @@
 """Extraction quality on the article-extraction benchmark: our stored text against plain trafilatura and
 readability-lxml, scored with the benchmark's shingle metric, with pages per second measured in the same run."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,9 +11,9 @@ import re
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline.settings import PROJECT_ROOT
 
@@ -28,13 +29,17 @@ WARM_UP_PAGES = 10
 @dataclass
 class Scores:
     """Per-page (precision or None when the output is empty, recall) and the time spent."""
+
     name: str
     pages: list[tuple[float | None, float]] = field(default_factory=list)
     seconds: float = 0.0
 
     def precision(self, empty_is_zero: bool = False) -> float:
-        values = [p if p is not None else 0.0 for p, _ in self.pages] if empty_is_zero \
+        values = (
+            [p if p is not None else 0.0 for p, _ in self.pages]
+            if empty_is_zero
             else [p for p, _ in self.pages if p is not None]
+        )
         return statistics.fmean(values) if values else 0.0
 
     def recall(self) -> float:
@@ -53,7 +58,7 @@ def harmonic(a: float, b: float) -> float:
 
 def shingles(text: str) -> Counter:
     tokens = _TOKEN.findall(text or "")
-    return Counter(" ".join(tokens[i:i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1)) if tokens)
+    return Counter(" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1)) if tokens)
 
 
 def score_page(truth: str, predicted: str) -> tuple[float | None, float]:
@@ -72,8 +77,10 @@ def load_pages(data: Path, limit: int | None = None) -> list[tuple[str, str, byt
     ids = sorted(truth)
     if limit:
         ids = random.Random(6).sample(ids, min(limit, len(ids)))
-    return [(i, truth[i]["url"], gzip.decompress((data / "html" / f"{i}.html.gz").read_bytes()),
-             truth[i]["articleBody"]) for i in ids]
+    return [
+        (i, truth[i]["url"], gzip.decompress((data / "html" / f"{i}.html.gz").read_bytes()), truth[i]["articleBody"])
+        for i in ids
+    ]
 
 
 def newsmon_extractor() -> Callable[[bytes, str], str]:
@@ -103,12 +110,16 @@ def readability_extractor() -> Callable[[bytes, str], str] | None:
         for block in tree.iter("p", "div", "h1", "h2", "h3", "h4", "li", "br", "blockquote", "tr"):
             block.tail = "\n" + (block.tail or "")
         return tree.text_content()
+
     return extract
 
 
 def extractors() -> dict[str, Callable[[bytes, str], str]]:
-    found = {"newsmon": newsmon_extractor(), "trafilatura": trafilatura_extractor(),
-             "readability-lxml": readability_extractor()}
+    found = {
+        "newsmon": newsmon_extractor(),
+        "trafilatura": trafilatura_extractor(),
+        "readability-lxml": readability_extractor(),
+    }
     return {name: fn for name, fn in found.items() if fn is not None}
 
 
@@ -146,19 +157,34 @@ def report(scores: dict[str, Scores], pages: int) -> None:
     rows = []
     for s in scores.values():
         speed = pages / s.seconds if s.seconds else 0.0
-        rows.append((s.name, f"{s.f1():.4f}", f"{s.precision():.4f}", f"{s.recall():.4f}",
-                     f"{s.f1(empty_is_zero=True):.4f}", s.empty(), f"{speed:.1f}",
-                     ratio(speed, pages / base.seconds)))
-    print_table(f"Extraction quality, {pages} pages (shingle F1; precision over non-empty outputs)",
-                ["extractor", "F1", "precision", "recall", "F1 (empty=0)", "empty", "pages/s", "speed vs trafilatura"],
-                rows)
+        rows.append(
+            (
+                s.name,
+                f"{s.f1():.4f}",
+                f"{s.precision():.4f}",
+                f"{s.recall():.4f}",
+                f"{s.f1(empty_is_zero=True):.4f}",
+                s.empty(),
+                f"{speed:.1f}",
+                ratio(speed, pages / base.seconds),
+            )
+        )
+    print_table(
+        f"Extraction quality, {pages} pages (shingle F1; precision over non-empty outputs)",
+        ["extractor", "F1", "precision", "recall", "F1 (empty=0)", "empty", "pages/s", "speed vs trafilatura"],
+        rows,
+    )
     ours = scores["newsmon"]
     low, high = bootstrap_f1_gap(ours, base)
     speed_ratio = base.seconds / ours.seconds
-    print(f"\nnewsmon - trafilatura F1: {ours.f1() - base.f1():+.4f} (95% bootstrap interval {low:+.4f} .. {high:+.4f})")
-    print(f"target F1 >= {TARGET_F1}: {'met' if ours.f1() >= TARGET_F1 else 'NOT met'}; "
-          f"above trafilatura: {'yes' if ours.f1() > base.f1() else 'NO'}; "
-          f"speed >= 0.5x trafilatura: {'yes' if speed_ratio >= 0.5 else 'NO'} ({speed_ratio:.2f}x)")
+    print(
+        f"\nnewsmon - trafilatura F1: {ours.f1() - base.f1():+.4f} (95% bootstrap interval {low:+.4f} .. {high:+.4f})"
+    )
+    print(
+        f"target F1 >= {TARGET_F1}: {'met' if ours.f1() >= TARGET_F1 else 'NOT met'}; "
+        f"above trafilatura: {'yes' if ours.f1() > base.f1() else 'NO'}; "
+        f"speed >= 0.5x trafilatura: {'yes' if speed_ratio >= 0.5 else 'NO'} ({speed_ratio:.2f}x)"
+    )
 
 
 def main(args) -> int:
@@ -181,5 +207,6 @@ def dump_pages(pages, scores: dict[str, Scores], path: Path) -> None:
     """Per-page scores as JSON Lines, to see where an extractor loses."""
     with path.open("w", encoding="utf-8") as out:
         for index, (item_id, url, _, _) in enumerate(pages):
-            out.write(json.dumps({"id": item_id, "url": url, **{
-                name: s.pages[index] for name, s in scores.items()}}) + "\n")
+            out.write(
+                json.dumps({"id": item_id, "url": url, **{name: s.pages[index] for name, s in scores.items()}}) + "\n"
+            )

@@ -1,29 +1,104 @@
 """A generated news site on loopback for the throughput benchmark: N feeds of M articles spread over 20 hosts
 (127.0.0.2-127.0.0.21), pages of realistic size and markup (site chrome, share bars, related links, scripts,
 700-900 words of article text), every response delayed by a configurable server latency."""
+
 from __future__ import annotations
 
 import random
 import time
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 from pipeline.sample.server import SampleSite
 
 HOSTS = tuple(f"127.0.0.{i}" for i in range(2, 22))
-DAY = datetime(2026, 10, 30, 6, tzinfo=timezone.utc)
-WORDS = ("Russia Iran Moscow Tehran minister agreement corridor railway Rasht Astara loan gas Gazprom oil "
-         "sanctions trade wheat rouble rial payment bank Mir Shetab nuclear Bushehr Rosatom satellite launch "
-         "defence drills Caspian navy drones delegation talks summit cooperation transport energy industry "
-         "investment officials week year project construction memorandum signed according agency reported the of "
-         "and to in a on for with said that was by as at from will its new their has have been").split()
+DAY = datetime(2026, 10, 30, 6, tzinfo=UTC)
+WORDS = [
+    "Russia",
+    "Iran",
+    "Moscow",
+    "Tehran",
+    "minister",
+    "agreement",
+    "corridor",
+    "railway",
+    "Rasht",
+    "Astara",
+    "loan",
+    "gas",
+    "Gazprom",
+    "oil",
+    "sanctions",
+    "trade",
+    "wheat",
+    "rouble",
+    "rial",
+    "payment",
+    "bank",
+    "Mir",
+    "Shetab",
+    "nuclear",
+    "Bushehr",
+    "Rosatom",
+    "satellite",
+    "launch",
+    "defence",
+    "drills",
+    "Caspian",
+    "navy",
+    "drones",
+    "delegation",
+    "talks",
+    "summit",
+    "cooperation",
+    "transport",
+    "energy",
+    "industry",
+    "investment",
+    "officials",
+    "week",
+    "year",
+    "project",
+    "construction",
+    "memorandum",
+    "signed",
+    "according",
+    "agency",
+    "reported",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "on",
+    "for",
+    "with",
+    "said",
+    "that",
+    "was",
+    "by",
+    "as",
+    "at",
+    "from",
+    "will",
+    "its",
+    "new",
+    "their",
+    "has",
+    "have",
+    "been",
+]
 CHROME = """<header class="site-header"><div class="logo"><a href="/">Loopback Daily</a></div>
 <nav class="main-nav"><ul>{menu}</ul></nav><form class="search"><input name="q"><button>Search</button></form></header>"""
 SHARE = """<div class="share-bar"><p>Share on:</p><a href="#">Facebook</a> <a href="#">X</a> <a href="#">Telegram</a>
 <a href="#">WhatsApp</a> <a href="#">Email</a></div>"""
-SCRIPT = "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}" + \
-         "gtag('js',new Date());gtag('config','UA-0000');" * 20 + "</script>"
+SCRIPT = (
+    "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
+    + "gtag('js',new Date());gtag('config','UA-0000');" * 20
+    + "</script>"
+)
 
 
 def sentence(rng: random.Random) -> str:
@@ -35,15 +110,16 @@ def article_html(feed: int, item: int, base: str) -> bytes:
     """One article page, the same bytes for the same (feed, item)."""
     rng = random.Random(feed * 100_003 + item)
     title = f"Russia and Iran: {' '.join(rng.choice(WORDS) for _ in range(6))} ({feed}-{item})"
-    paragraphs = "\n".join(f"<p>{' '.join(sentence(rng) for _ in range(rng.randint(3, 5)))}</p>"
-                           for _ in range(rng.randint(9, 12)))
+    paragraphs = "\n".join(
+        f"<p>{' '.join(sentence(rng) for _ in range(rng.randint(3, 5)))}</p>" for _ in range(rng.randint(9, 12))
+    )
     menu = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(25))
     related = "".join(f'<li><a href="/f{feed}/a{(item + k) % 97}.html">{sentence(rng)}</a></li>' for k in range(8))
     published = (DAY - timedelta(minutes=item * 7)).isoformat()
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | Loopback Daily</title>
 <meta property="og:title" content="{title}"><meta property="og:site_name" content="Loopback Daily {feed % 20}">
 <meta property="article:published_time" content="{published}"><meta name="author" content="Desk {feed}">
-<link rel="canonical" href="{base}/f{feed}/a{item}.html"><style>{'.x{color:red}' * 200}</style>{SCRIPT}</head>
+<link rel="canonical" href="{base}/f{feed}/a{item}.html"><style>{".x{color:red}" * 200}</style>{SCRIPT}</head>
 <body>{CHROME.format(menu=menu)}<main><article><h1>{title}</h1><div class="byline">By Desk {feed}</div>
 {SHARE}<div class="article-body">{paragraphs}</div><p>Follow us on Telegram, Facebook and X.</p>{SHARE}</article>
 <aside class="related"><h2>Related</h2><ul>{related}</ul></aside></main>
@@ -55,9 +131,13 @@ def feed_rss(feed: int, items: int, base: str) -> bytes:
     entries = "".join(
         f"<item><title>Item {feed}-{i}</title><link>{base}/f{feed}/a{i}.html</link>"
         f"<guid>{base}/f{feed}/a{i}.html</guid><pubDate>{format_datetime(DAY - timedelta(minutes=i * 7))}</pubDate>"
-        f"<description>Summary of item {i}.</description></item>" for i in range(items))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {feed}</title>'
-            f"<link>{base}/</link><description>generated</description>{entries}</channel></rss>").encode()
+        f"<description>Summary of item {i}.</description></item>"
+        for i in range(items)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {feed}</title>'
+        f"<link>{base}/</link><description>generated</description>{entries}</channel></rss>"
+    ).encode()
 
 
 class _Routes(dict):
@@ -98,5 +178,14 @@ def feed_sources(bases: list[str], feeds: int):
     """The feed list: feed k on host k mod 20."""
     from pipeline.config import FeedSource
 
-    return [FeedSource(name=f"Generated feed {k}", url=f"{bases[k % len(bases)]}/feed-{k}.rss", site=None,
-                       language="en", country="GB", perspective="western") for k in range(feeds)]
+    return [
+        FeedSource(
+            name=f"Generated feed {k}",
+            url=f"{bases[k % len(bases)]}/feed-{k}.rss",
+            site=None,
+            language="en",
+            country="GB",
+            perspective="western",
+        )
+        for k in range(feeds)
+    ]

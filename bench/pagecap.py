@@ -5,6 +5,7 @@ on what extraction and the tagger may read (NEWSMON_MAX_EXTRACT_BYTES, NEWSMON_M
 
 Each case runs in a fresh subprocess, so that its CPU time and peak memory (ru_maxrss) are its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,14 +42,26 @@ print(json.dumps({"page_mb": len(page) / 1e6, "text_chars": len(extracted.text),
 def main(args=None) -> int:
     rows = []
     for case in ("uncapped", "capped (defaults)"):
-        done = subprocess.run([sys.executable, "-c", CASE, case.split()[0]], capture_output=True, text=True,
-                              timeout=1800)
+        done = subprocess.run(
+            [sys.executable, "-c", CASE, case.split()[0]], capture_output=True, text=True, timeout=1800
+        )
         if done.returncode:
             print(done.stderr, file=sys.stderr)
             return 1
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        rows.append((case, f"{result['page_mb']:.1f}", f"{result['text_chars']:,}", f"{result['cpu_s']:.1f}",
-                     f"{result['peak_mb']:.0f}", result["truncated"]))
-    print_table("One 4.9 MB article page, extracted and tagged in a fresh process",
-                ["case", "page MB", "text chars", "CPU s (extract + tag)", "peak RSS MB", "truncated"], rows)
+        rows.append(
+            (
+                case,
+                f"{result['page_mb']:.1f}",
+                f"{result['text_chars']:,}",
+                f"{result['cpu_s']:.1f}",
+                f"{result['peak_mb']:.0f}",
+                result["truncated"],
+            )
+        )
+    print_table(
+        "One 4.9 MB article page, extracted and tagged in a fresh process",
+        ["case", "page MB", "text chars", "CPU s (extract + tag)", "peak RSS MB", "truncated"],
+        rows,
+    )
     return 0

@@ -15,6 +15,7 @@ writes consistent rows). The shape follows what the pipeline stores:
   version changed (60 days before the end), as after a retag.
 The raw HTML archive (raw_pages) is not generated: no trend query reads it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,18 +24,94 @@ from datetime import date
 from sqlalchemy import Connection, text
 
 TOPIC_WEIGHTS = {
-    "diplomacy": 0.45, "defence": 0.30, "energy": 0.25, "nuclear": 0.20, "trade": 0.20, "sanctions": 0.20,
-    "finance": 0.15, "transport": 0.15, "industry": 0.10, "agriculture": 0.06, "science_technology": 0.06,
-    "space": 0.05, "counter_terrorism": 0.05, "culture": 0.05,
+    "diplomacy": 0.45,
+    "defence": 0.30,
+    "energy": 0.25,
+    "nuclear": 0.20,
+    "trade": 0.20,
+    "sanctions": 0.20,
+    "finance": 0.15,
+    "transport": 0.15,
+    "industry": 0.10,
+    "agriculture": 0.06,
+    "science_technology": 0.06,
+    "space": 0.05,
+    "counter_terrorism": 0.05,
+    "culture": 0.05,
 }
 PREVIOUS_VERSION = "synthetic-previous"
-VOCABULARY = (
-    "the minister said on talks between Moscow and Tehran over new agreement cooperation energy gas oil pipeline "
-    "railway corridor bank payment rouble rial sanctions trade exports wheat nuclear plant Bushehr Rosatom "
-    "satellite launch drone Shahed defence air systems delegation visit president foreign ministry summit Caspian "
-    "port investment loan industry factory university research culture festival officials expected week month "
-    "year agreement signed memorandum project construction joint commission according to agency reported"
-).split()
+VOCABULARY = [
+    "the",
+    "minister",
+    "said",
+    "on",
+    "talks",
+    "between",
+    "Moscow",
+    "and",
+    "Tehran",
+    "over",
+    "new",
+    "agreement",
+    "cooperation",
+    "energy",
+    "gas",
+    "oil",
+    "pipeline",
+    "railway",
+    "corridor",
+    "bank",
+    "payment",
+    "rouble",
+    "rial",
+    "sanctions",
+    "trade",
+    "exports",
+    "wheat",
+    "nuclear",
+    "plant",
+    "Bushehr",
+    "Rosatom",
+    "satellite",
+    "launch",
+    "drone",
+    "Shahed",
+    "defence",
+    "air",
+    "systems",
+    "delegation",
+    "visit",
+    "president",
+    "foreign",
+    "ministry",
+    "summit",
+    "Caspian",
+    "port",
+    "investment",
+    "loan",
+    "industry",
+    "factory",
+    "university",
+    "research",
+    "culture",
+    "festival",
+    "officials",
+    "expected",
+    "week",
+    "month",
+    "year",
+    "agreement",
+    "signed",
+    "memorandum",
+    "project",
+    "construction",
+    "joint",
+    "commission",
+    "according",
+    "to",
+    "agency",
+    "reported",
+]
 
 
 @dataclass(frozen=True)
@@ -75,16 +152,27 @@ def generate(conn: Connection, shape: Shape, progress=print) -> dict[str, float]
 
 
 def _params(shape: Shape) -> dict:
-    return dict(n=shape.articles, stories=shape.stories, days=shape.days, nsources=shape.sources,
-                npara=shape.paragraphs, end_day=shape.end, current=shape.current_version, previous=PREVIOUS_VERSION,
-                vocab=list(VOCABULARY))
+    return dict(
+        n=shape.articles,
+        stories=shape.stories,
+        days=shape.days,
+        nsources=shape.sources,
+        npara=shape.paragraphs,
+        end_day=shape.end,
+        current=shape.current_version,
+        previous=PREVIOUS_VERSION,
+        vocab=list(VOCABULARY),
+    )
 
 
 def _drop_secondary_indexes(conn: Connection) -> list[str]:
     """Drop the non-unique indexes of the current schema; returns their definitions to rebuild after the load."""
-    rows = conn.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-        "AND indexdef NOT LIKE 'CREATE UNIQUE%'")).all()
+    rows = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+        )
+    ).all()
     for name, _ in rows:
         conn.execute(text(f'DROP INDEX "{name}"'))
     return [definition for _, definition in rows]

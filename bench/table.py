@@ -1,4 +1,5 @@
 """Plain-text tables for benchmark output (the same renderer as `newsmon query`)."""
+
 from __future__ import annotations
 
 from pipeline.warehouse.trends import format_table

@@ -1,6 +1,7 @@
 """End-to-end throughput: the whole pipeline (feeds, pages, extraction, cleaning, tagging, dedup, load, summary
 refresh) over the generated loopback news site, into SQLite and PostgreSQL, at two run sizes. Reports articles per
 second, the time per stage (summed over threads), the cost per article and the peak memory of each run."""
+
 from __future__ import annotations
 
 import tempfile
@@ -34,6 +35,7 @@ class StageClock:
             finally:
                 with self._lock:
                     self.seconds[stage] += time.perf_counter() - start
+
         return timed
 
 
@@ -77,8 +79,13 @@ def instrumented(clock: StageClock):
     from pipeline.runs import article, ledger, live
     from pipeline.tagging import Tagger
 
-    originals = [(article, "extract_bounded"), (live, "load_feed_batch"), (ledger, "refresh_summaries"),
-                 (Fetcher, "fetch"), (Tagger, "tag")]
+    originals = [
+        (article, "extract_bounded"),
+        (live, "load_feed_batch"),
+        (ledger, "refresh_summaries"),
+        (Fetcher, "fetch"),
+        (Tagger, "tag"),
+    ]
     saved = [(owner, name, getattr(owner, name)) for owner, name in originals]
     for (owner, name, fn), stage in zip(saved, (STAGES[1], STAGES[3], STAGES[4], STAGES[0], STAGES[2])):
         setattr(owner, name, clock.wrap(stage, fn))
@@ -99,8 +106,9 @@ def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, pe
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
-    limits = FetchLimits(deadline=30.0, retries=0, per_host_concurrency=per_host, workers=workers,
-                         private_allowlist=("127.0.0.0/8",))
+    limits = FetchLimits(
+        deadline=30.0, retries=0, per_host_concurrency=per_host, workers=workers, private_allowlist=("127.0.0.0/8",)
+    )
     clock = StageClock()
     with news_site(items, latency) as bases, warehouse(kind) as url:
         engine = make_engine(url)
@@ -112,30 +120,57 @@ def run_once(kind: str, feeds: int, items: int, latency: float, workers: int, pe
             wall = time.perf_counter() - start
         engine.dispose()
     articles = report.counts.articles_new
-    return dict(kind=kind, articles=articles, wall=wall, stages=dict(clock.seconds), peak=memory.peak,
-                failed=report.counts.articles_failed + report.counts.feeds_failed)
+    return dict(
+        kind=kind,
+        articles=articles,
+        wall=wall,
+        stages=dict(clock.seconds),
+        peak=memory.peak,
+        failed=report.counts.articles_failed + report.counts.feeds_failed,
+    )
 
 
 def main(args) -> int:
     sizes = [(4, 25), (20, 50)] if args.quick else [(20, 50), (200, 50)]
     kinds = ["sqlite", "postgresql"] if not args.only else args.only.split(",")
-    print(f"throughput benchmark: {len(HOSTS)} loopback hosts, {args.latency * 1000:.0f} ms server latency, "
-          f"{args.workers} workers, {args.per_host} requests at once per host")
-    results = [run_once(kind, feeds, items, args.latency, args.workers, args.per_host)
-               for feeds, items in sizes for kind in kinds]
+    print(
+        f"throughput benchmark: {len(HOSTS)} loopback hosts, {args.latency * 1000:.0f} ms server latency, "
+        f"{args.workers} workers, {args.per_host} requests at once per host"
+    )
+    results = [
+        run_once(kind, feeds, items, args.latency, args.workers, args.per_host)
+        for feeds, items in sizes
+        for kind in kinds
+    ]
     rows = []
     for r in results:
         small = next(x for x in results if x["kind"] == r["kind"])
         per_article = r["wall"] / max(r["articles"], 1) * 1000
         small_per_article = small["wall"] / max(small["articles"], 1) * 1000
-        rows.append((r["kind"], r["articles"], f"{r['wall']:.1f}", f"{r['articles'] / r['wall']:.1f}",
-                     f"{per_article:.1f}", ratio(per_article, small_per_article), f"{r['peak'] / 2**20:.0f} MB",
-                     r["failed"]))
-    print_table("End to end (new articles loaded; cost per article against the smaller run of the same warehouse)",
-                ["warehouse", "articles", "seconds", "articles/s", "ms/article", "vs smaller run", "peak memory",
-                 "failures"], rows)
-    stage_rows = [(stage, *(f"{r['stages'].get(stage, 0.0) / max(r['articles'], 1) * 1000:.1f}" for r in results))
-                  for stage in STAGES]
-    print_table("Time per stage per article (ms, summed over threads; stages overlap in time)",
-                ["stage", *(f"{r['kind']} {r['articles']}" for r in results)], stage_rows)
+        rows.append(
+            (
+                r["kind"],
+                r["articles"],
+                f"{r['wall']:.1f}",
+                f"{r['articles'] / r['wall']:.1f}",
+                f"{per_article:.1f}",
+                ratio(per_article, small_per_article),
+                f"{r['peak'] / 2**20:.0f} MB",
+                r["failed"],
+            )
+        )
+    print_table(
+        "End to end (new articles loaded; cost per article against the smaller run of the same warehouse)",
+        ["warehouse", "articles", "seconds", "articles/s", "ms/article", "vs smaller run", "peak memory", "failures"],
+        rows,
+    )
+    stage_rows = [
+        (stage, *(f"{r['stages'].get(stage, 0.0) / max(r['articles'], 1) * 1000:.1f}" for r in results))
+        for stage in STAGES
+    ]
+    print_table(
+        "Time per stage per article (ms, summed over threads; stages overlap in time)",
+        ["stage", *(f"{r['kind']} {r['articles']}" for r in results)],
+        stage_rows,
+    )
     return 0

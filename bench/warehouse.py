@@ -2,6 +2,7 @@
 trend query timed on it, the EXPLAIN plans of the two slowest queries, and the load of one more day of articles
 through the real loader at N rows against the same load on an empty warehouse. The schemas are dropped at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,12 +45,18 @@ def bench_schema(prefix: str = "bench_wh"):
 def schema_size(engine, schema: str) -> list[tuple[str, int, str]]:
     """(table, rows, total size with indexes and TOAST) of each table in the schema, biggest first."""
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm') "
-            "ORDER BY 3 DESC"), {"s": schema}).all()
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm') "
+                "ORDER BY 3 DESC"
+            ),
+            {"s": schema},
+        ).all()
     total = sum(size for *_, size in rows)
-    return [(name, count, f"{size / 2**20:,.0f} MB") for name, count, size in rows] + [("total", "", f"{total / 2**20:,.0f} MB")]
+    return [(name, count, f"{size / 2**20:,.0f} MB") for name, count, size in rows] + [
+        ("total", "", f"{total / 2**20:,.0f} MB")
+    ]
 
 
 def timed(fn, repeats: int = REPEATS) -> tuple[float, object]:
@@ -68,9 +75,16 @@ def time_views(engine, recent: date) -> list[tuple]:
     for path in view_files():
         sql = VIEW_PROBES.get(path.stem, f"SELECT * FROM {path.stem}")
         with engine.connect() as conn:
-            seconds, result = timed(lambda: conn.execute(text(sql), {"recent": recent}).all())
-        rows.append((path.stem, len(result), f"{seconds:.3f}", "yes" if seconds < TARGET_SECONDS else "NO",
-                     sql.replace(f"FROM {path.stem}", "").replace("SELECT * ", "").strip() or "all rows"))
+            seconds, result = timed(lambda conn=conn, sql=sql: conn.execute(text(sql), {"recent": recent}).all())
+        rows.append(
+            (
+                path.stem,
+                len(result),
+                f"{seconds:.3f}",
+                "yes" if seconds < TARGET_SECONDS else "NO",
+                sql.replace(f"FROM {path.stem}", "").replace("SELECT * ", "").strip() or "all rows",
+            )
+        )
     return rows
 
 
@@ -79,7 +93,7 @@ def time_queries(engine) -> list[tuple]:
 
     rows = []
     for name in sorted(list_queries()):
-        seconds, (_, result) = timed(lambda: run_query(engine, name))
+        seconds, (_, result) = timed(lambda name=name: run_query(engine, name))
         rows.append((name, len(result), f"{seconds:.3f}", "yes" if seconds < TARGET_SECONDS else "NO"))
     return rows
 
@@ -120,11 +134,17 @@ def main(args) -> int:
         print_table(f"Disk use of schema {schema}", ["table", "rows", "size"], schema_size(engine, schema))
         recent = shape.end - timedelta(days=30)
         views = time_views(engine, recent)
-        print_table(f"Views at {shape.articles:,} articles (median of {REPEATS})",
-                    ["view", "rows", "seconds", "< 1 s", "probe"], views)
+        print_table(
+            f"Views at {shape.articles:,} articles (median of {REPEATS})",
+            ["view", "rows", "seconds", "< 1 s", "probe"],
+            views,
+        )
         queries = time_queries(engine)
-        print_table(f"Trend queries at {shape.articles:,} articles, default parameters (median of {REPEATS})",
-                    ["query", "rows", "seconds", "< 1 s"], queries)
+        print_table(
+            f"Trend queries at {shape.articles:,} articles, default parameters (median of {REPEATS})",
+            ["query", "rows", "seconds", "< 1 s"],
+            queries,
+        )
         for name, *_ in sorted(queries, key=lambda row: -float(row[2]))[:2]:
             print(f"\nEXPLAIN ANALYZE of {name}:\n{explain(engine, name)}")
         from .dayload import compare_day_loads

@@ -13,32 +13,44 @@ re-tags the stored raw pages of its interval instead of fetching feeds that no l
 `mode` param to force `live`, `replay`, or `archive` (fetch the history pages of sources with
 `archive: wordpress_paged` for the interval).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from pipeline_airflow.assets import DEFAULT_ARGS, FETCH_POOL, WAREHOUSE
 
 PARAMS = {
-    "mode": Param("auto", type="string", enum=["auto", "live", "replay", "archive"],
-                  description="auto: backfills and past intervals replay the archive, current ones fetch live"),
-    "feeds_path": Param("", type="string",
-                        description="feed list (YAML); empty: Variable newsmon_feeds_path, else config/feeds.yaml"),
+    "mode": Param(
+        "auto",
+        type="string",
+        enum=["auto", "live", "replay", "archive"],
+        description="auto: backfills and past intervals replay the archive, current ones fetch live",
+    ),
+    "feeds_path": Param(
+        "", type="string", description="feed list (YAML); empty: Variable newsmon_feeds_path, else config/feeds.yaml"
+    ),
     "feeds_base_url": Param("", type="string", description="replaces {{BASE}} in the feed list (the sample site)"),
-    "taxonomy_path": Param("", type="string",
-                           description="taxonomy (YAML); empty: Variable newsmon_taxonomy_path, else config/taxonomy.yaml"),
-    "private_hosts": Param("", type="string",
-                           description="non-public networks this run may fetch from (e.g. 127.0.0.1/32 for the "
-                                       "sample site); only within the deployment's NEWSMON_PRIVATE_ALLOWLIST, "
-                                       "empty: the deployment's list"),
+    "taxonomy_path": Param(
+        "",
+        type="string",
+        description="taxonomy (YAML); empty: Variable newsmon_taxonomy_path, else config/taxonomy.yaml",
+    ),
+    "private_hosts": Param(
+        "",
+        type="string",
+        description="non-public networks this run may fetch from (e.g. 127.0.0.1/32 for the "
+        "sample site); only within the deployment's NEWSMON_PRIVATE_ALLOWLIST, "
+        "empty: the deployment's list",
+    ),
 }
 
 
 @dag(
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     params=PARAMS,

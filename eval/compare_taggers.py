@@ -9,6 +9,7 @@ the dev split, exactly as `newsmon train` does; the test split is read only with
 report. The table has relevance F1, topic micro/macro F1, precision, recall and the lowest per-topic recall, overall
 and per language, and the synthetic dev set's scores (relabelled to version 2) for each variant.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,14 +43,22 @@ def old_taxonomy(directory: Path):
 def scores(tagger, articles) -> dict:
     report = evaluate(tagger, articles)
     used = [c for c in report.topics.values() if c.tp + c.fn]
-    return {"n": len(articles), "relevance": report.relevance.f1, "micro": report.micro.f1, "macro": report.macro_f1,
-            "precision": report.micro.precision, "recall": report.micro.recall,
-            "min_recall": min((c.recall for c in used), default=0.0)}
+    return {
+        "n": len(articles),
+        "relevance": report.relevance.f1,
+        "micro": report.micro.f1,
+        "macro": report.macro_f1,
+        "precision": report.micro.precision,
+        "recall": report.micro.recall,
+        "min_recall": min((c.recall for c in used), default=0.0),
+    }
 
 
 def row(name: str, s: dict) -> str:
-    return (f"| {name} | {s['n']} | {s['relevance']:.3f} | {s['micro']:.3f} | {s['macro']:.3f} | "
-            f"{s['precision']:.3f} | {s['recall']:.3f} | {s['min_recall']:.2f} |")
+    return (
+        f"| {name} | {s['n']} | {s['relevance']:.3f} | {s['micro']:.3f} | {s['macro']:.3f} | "
+        f"{s['precision']:.3f} | {s['recall']:.3f} | {s['min_recall']:.2f} |"
+    )
 
 
 def main() -> int:
@@ -67,8 +76,10 @@ def main() -> int:
         if old is not None:
             variants.append((f"rules, taxonomy {old.version} (before)", Tagger(old)))
     variants.append((f"rules, taxonomy {spec.version}", Tagger(spec)))
-    for name, use_rules in (("learned over lexicons and relations (ships)", False),
-                            ("hybrid: the same plus the rules' verdicts", True)):
+    for name, use_rules in (
+        ("learned over lexicons and relations (ships)", False),
+        ("hybrid: the same plus the rules' verdicts", True),
+    ):
         started = time.perf_counter()
         model = train_model(spec, train, tune, synthetic=synthetic, use_rules=use_rules)
         print(f"trained {name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -76,11 +87,14 @@ def main() -> int:
     shipped = ROOT / "config" / "tagger-model.npz"
     if shipped.exists():
         variants.append(("shipped model file", Tagger(spec, load_model(shipped, spec.version, spec.sha256))))
-    lines = [f"Real-news corpus, {args.split} split ({len(scored)} items); synthetic dev set ({len(synthetic)}, "
-             "relabelled to taxonomy v2). Command: `python eval/compare_taggers.py"
-             + (f" --split {args.split}`" if args.split != "dev" else "`"), "",
-             "| tagger | items | relevance F1 | topic micro-F1 | topic macro-F1 | topic P | topic R | lowest topic recall |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Real-news corpus, {args.split} split ({len(scored)} items); synthetic dev set ({len(synthetic)}, "
+        "relabelled to taxonomy v2). Command: `python eval/compare_taggers.py"
+        + (f" --split {args.split}`" if args.split != "dev" else "`"),
+        "",
+        "| tagger | items | relevance F1 | topic micro-F1 | topic macro-F1 | topic P | topic R | lowest topic recall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for name, tagger in variants:
         lines.append(row(f"**{name}**, all", scores(tagger, scored)))
         for lang in ("en", "ru", "fa"):

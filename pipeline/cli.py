@@ -1,4 +1,5 @@
 """`newsmon`: the command line of the pipeline. User errors are one line on stderr and a non-zero exit."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from pipeline.config import ConfigError
 from pipeline.settings import SettingsError, load_settings
 from pipeline.tagging.model import ModelError
-from pipeline.warehouse.trends import QueryError
 from pipeline.warehouse.db import WarehouseError
+from pipeline.warehouse.trends import QueryError
 
 log = logging.getLogger("newsmon")
 USER_ERRORS = (ConfigError, SettingsError, WarehouseError, QueryError, OSError, ModelError)
@@ -91,10 +92,19 @@ def cmd_run(args, settings) -> int:
     taxonomy = load_taxonomy(settings.taxonomy_path)
     engine = _engine(args, settings)
     with Fetcher(settings.limits) as fetcher:
-        pipeline = Pipeline(engine, load_tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress)
+        pipeline = Pipeline(
+            engine, load_tagger(taxonomy), taxonomy, load_cleaning(settings.cleaning_path), fetcher, _progress
+        )
         with _stop_on_signals(pipeline.stop):
-            report = pipeline.run(feeds, RunOptions(interval=interval, triggered_by="newsmon run",
-                                                    respect_backoff=not args.force, configured_feeds=not one_off))
+            report = pipeline.run(
+                feeds,
+                RunOptions(
+                    interval=interval,
+                    triggered_by="newsmon run",
+                    respect_backoff=not args.force,
+                    configured_feeds=not one_off,
+                ),
+            )
     print(trend_summary(engine, report))
     if report.status == RunStatus.INTERRUPTED:
         print("newsmon run: interrupted; the finished feeds are stored, run it again for the rest", file=sys.stderr)
@@ -112,8 +122,10 @@ def _stop_on_signals(stop):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        _progress(f"newsmon: {signal.Signals(signum).name}: finishing the pages under way, starting nothing new "
-                  "(send it again to stop at once)")
+        _progress(
+            f"newsmon: {signal.Signals(signum).name}: finishing the pages under way, starting nothing new "
+            "(send it again to stop at once)"
+        )
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -132,16 +144,30 @@ def cmd_runs(args, settings) -> int:
     upgrade(engine)
     with engine.connect() as conn:
         rows = latest_runs(conn, args.limit)
-    columns = ["id", "mode", "status", "started_at", "finished_at", "feeds_ok", "feeds_failed", "feeds_skipped",
-               "articles_new", "triggered_by", "error"]
-    print(format_table(columns, [[str(row[c])[:60] if row[c] is not None else "" for c in columns] for row in rows])
-          if rows else "(no runs yet)")
+    columns = [
+        "id",
+        "mode",
+        "status",
+        "started_at",
+        "finished_at",
+        "feeds_ok",
+        "feeds_failed",
+        "feeds_skipped",
+        "articles_new",
+        "triggered_by",
+        "error",
+    ]
+    print(
+        format_table(columns, [[str(row[c])[:60] if row[c] is not None else "" for c in columns] for row in rows])
+        if rows
+        else "(no runs yet)"
+    )
     return 0
 
 
 def cmd_refresh(args, settings) -> int:
-    from pipeline.warehouse.summaries import refresh_summaries
     from pipeline.warehouse.db import upgrade
+    from pipeline.warehouse.summaries import refresh_summaries
 
     engine = _engine(args, settings)
     upgrade(engine)
@@ -162,13 +188,21 @@ def cmd_replay(args, settings) -> int:
     engine = _engine(args, settings)
     upgrade(engine)
     _progress(f"replaying the raw archive of {first} to {last} (no network)")
-    report = replay_interval(engine, load_taxonomy(settings.taxonomy_path), load_cleaning(settings.cleaning_path),
-                             day_interval(first)[0], day_interval(last)[1], triggered_by="newsmon replay")
+    report = replay_interval(
+        engine,
+        load_taxonomy(settings.taxonomy_path),
+        load_cleaning(settings.cleaning_path),
+        day_interval(first)[0],
+        day_interval(last)[1],
+        triggered_by="newsmon replay",
+    )
     counts = report.counts
     unchanged = counts.items_seen - counts.articles_updated - counts.articles_failed
-    print(f"replay run {report.run_id}: {counts.items_seen} archived articles from {counts.feeds_total} sources, "
-          f"{counts.articles_updated} updated, {unchanged} unchanged, {counts.articles_failed} failed, "
-          f"{counts.articles_relevant} relevant")
+    print(
+        f"replay run {report.run_id}: {counts.items_seen} archived articles from {counts.feeds_total} sources, "
+        f"{counts.articles_updated} updated, {unchanged} unchanged, {counts.articles_failed} failed, "
+        f"{counts.articles_relevant} relevant"
+    )
     return 0
 
 
@@ -252,7 +286,7 @@ def _map_jsonl(command: str, required: str, handle) -> int:
     failures = 0
     for number, obj, error in _jsonl(sys.stdin.buffer):
         if error is None and not isinstance(obj.get(required), str):
-            error = f"line {number}: needs a \"{required}\" string"
+            error = f'line {number}: needs a "{required}" string'
         if error is None:
             try:
                 print(handle(obj), flush=True)
@@ -262,8 +296,12 @@ def _map_jsonl(command: str, required: str, handle) -> int:
                 error = f"line {number}: {type(exc).__name__}: {str(exc)[:100]}"
         failures += 1
         item_id = obj.get("id") if obj else None
-        print(json.dumps({"id": item_id if isinstance(item_id, (str, int)) else None, "error": error},
-                         ensure_ascii=False), flush=True)
+        print(
+            json.dumps(
+                {"id": item_id if isinstance(item_id, (str, int)) else None, "error": error}, ensure_ascii=False
+            ),
+            flush=True,
+        )
         print(f"newsmon {command}: {error}", file=sys.stderr)
     return 1 if failures else 0
 
@@ -282,9 +320,14 @@ def _tagger(args, settings, taxonomy_path=None):
 def cmd_tag(args, settings) -> int:
     tagger = _tagger(args, settings)
     cap = settings.limits.max_tag_chars
-    return _map_jsonl("tag", "text", lambda obj: json.dumps(
-        tagger.tag(obj.get("title") or "", obj["text"], max_chars=cap).as_dict(obj.get("id"), explain=args.explain),
-        ensure_ascii=False))
+    return _map_jsonl(
+        "tag",
+        "text",
+        lambda obj: json.dumps(
+            tagger.tag(obj.get("title") or "", obj["text"], max_chars=cap).as_dict(obj.get("id"), explain=args.explain),
+            ensure_ascii=False,
+        ),
+    )
 
 
 def cmd_train(args, settings) -> int:
@@ -299,15 +342,20 @@ def cmd_train(args, settings) -> int:
     train, tune, synthetic = training_sets(corpus, devset)
     if not train and not synthetic:
         raise UsageError(f"no labelled articles to train on in {corpus} (split train) or {devset}")
-    _progress(f"newsmon train: {len(train)} real and {len(synthetic)} synthetic training articles, {len(tune)} "
-              f"tuning articles, taxonomy {spec.version}")
-    model = train_model(spec, train, tune, seed=args.seed, progress=_progress, synthetic=synthetic,
-                        use_rules=args.rule_verdicts)
+    _progress(
+        f"newsmon train: {len(train)} real and {len(synthetic)} synthetic training articles, {len(tune)} "
+        f"tuning articles, taxonomy {spec.version}"
+    )
+    model = train_model(
+        spec, train, tune, seed=args.seed, progress=_progress, synthetic=synthetic, use_rules=args.rule_verdicts
+    )
     out = Path(args.out) if args.out else default_model_path(spec)
     model.save(out)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB; relevance: {len(model.relevance.vocabulary)} features, "
-          f"threshold {model.header['relevance_threshold']:.3f}; topics: {len(model.topics.vocabulary)} features, "
-          f"threshold {model.header['topic_threshold']:.3f}) for taxonomy {spec.version}")
+    print(
+        f"wrote {out} ({out.stat().st_size // 1024} KiB; relevance: {len(model.relevance.vocabulary)} features, "
+        f"threshold {model.header['relevance_threshold']:.3f}; topics: {len(model.topics.vocabulary)} features, "
+        f"threshold {model.header['topic_threshold']:.3f}) for taxonomy {spec.version}"
+    )
     return 0
 
 
@@ -317,9 +365,18 @@ def cmd_extract(args, settings) -> int:
 
     rules = load_cleaning(settings.cleaning_path)
     cap = settings.limits.max_extract_bytes
-    return _map_jsonl("extract", "html", lambda obj: extract_article(
-        obj["html"].encode("utf-8", "replace"), obj.get("url"), rules, declared_language=obj.get("lang"),
-        max_bytes=cap, content_type="text/html; charset=utf-8").as_json(obj.get("id")))
+    return _map_jsonl(
+        "extract",
+        "html",
+        lambda obj: extract_article(
+            obj["html"].encode("utf-8", "replace"),
+            obj.get("url"),
+            rules,
+            declared_language=obj.get("lang"),
+            max_bytes=cap,
+            content_type="text/html; charset=utf-8",
+        ).as_json(obj.get("id")),
+    )
 
 
 def _header_pairs(values: list[str]) -> dict[str, str]:
@@ -355,12 +412,22 @@ def cmd_feed(args, settings) -> int:
         elif parsed.problem:
             print(f"newsmon feed: {path}: {parsed.problem}", file=sys.stderr)
         for entry in parsed.entries:
-            print(json.dumps({
-                "file": str(path), "url": entry.url, "guid": entry.guid, "title": entry.title,
-                "published": entry.published_at.isoformat() if entry.published_at else None,
-                "published_raw": entry.published_raw, "date_problem": entry.date_problem,
-                "authors": list(entry.authors), "summary": entry.summary,
-            }, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "url": entry.url,
+                        "guid": entry.guid,
+                        "title": entry.title,
+                        "published": entry.published_at.isoformat() if entry.published_at else None,
+                        "published_raw": entry.published_raw,
+                        "date_problem": entry.date_problem,
+                        "authors": list(entry.authors),
+                        "summary": entry.summary,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     return 1 if failures else 0
 
 
@@ -379,10 +446,13 @@ def cmd_retag(args, settings) -> int:
     if start and end and end <= start:
         raise UsageError("--to is before --from")
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    _progress(f"newsmon retag: taxonomy {taxonomy.version}, days {start or 'all'} to {args.end or 'all'}"
-              + (" (dry run)" if args.dry_run else ""))
-    result = retag_articles(engine, load_tagger(taxonomy), start, end, dry_run=args.dry_run,
-                            make_current=not args.keep_current)
+    _progress(
+        f"newsmon retag: taxonomy {taxonomy.version}, days {start or 'all'} to {args.end or 'all'}"
+        + (" (dry run)" if args.dry_run else "")
+    )
+    result = retag_articles(
+        engine, load_tagger(taxonomy), start, end, dry_run=args.dry_run, make_current=not args.keep_current
+    )
     print(result.summary())
     if not args.dry_run:
         print(f"trend views read taxonomy version {current_version(engine)}")
@@ -394,8 +464,9 @@ def cmd_eval(args, settings) -> int:
     from pipeline.evaluate import evaluate, format_report, labelled_sets
 
     tagger = _tagger(args, settings, args.taxonomy)
-    named = labelled_sets(args.paths, load_cleaning(settings.cleaning_path), site=args.site, split=args.split,
-                          lang=args.lang)
+    named = labelled_sets(
+        args.paths, load_cleaning(settings.cleaning_path), site=args.site, split=args.split, lang=args.lang
+    )
     summaries = {}
     for name, articles in named:
         report = evaluate(tagger, articles)
@@ -403,14 +474,21 @@ def cmd_eval(args, settings) -> int:
         if not args.json:
             print(format_report(report, name, show_errors=not args.quiet) + "\n")
     if args.json:
-        print(json.dumps({"taxonomy_version": tagger.version, "model": bool(tagger.model), "sets": summaries},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"taxonomy_version": tagger.version, "model": bool(tagger.model), "sets": summaries},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     if args.save_scores:
         from pipeline.evaluate import save_scores
 
         save_scores(args.save_scores, tagger, summaries)
-        print(f"saved the scores to {args.save_scores}: the test suite fails if they drop by more than 0.01",
-              file=sys.stderr)
+        print(
+            f"saved the scores to {args.save_scores}: the test suite fails if they drop by more than 0.01",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -420,8 +498,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_warehouse(p):
-        p.add_argument("--warehouse", metavar="URL",
-                       help="SQLAlchemy URL of the warehouse (default: $NEWSMON_WAREHOUSE_URL or data/warehouse.sqlite)")
+        p.add_argument(
+            "--warehouse",
+            metavar="URL",
+            help="SQLAlchemy URL of the warehouse (default: $NEWSMON_WAREHOUSE_URL or data/warehouse.sqlite)",
+        )
         return p
 
     demo = with_warehouse(sub.add_parser("demo", help="run the pipeline over the bundled sample site (offline)"))
@@ -433,18 +514,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="end", help="last day of a range")
     run.add_argument("--feeds", help="feed list (default config/feeds.yaml)")
     run.add_argument("--force", action="store_true", help="also fetch feeds slowed down after repeated failures")
-    run.add_argument("--private-allowlist", metavar="NETWORKS",
-                     help="non-public networks this run may fetch from, e.g. 127.0.0.1/32 (a local test server "
-                          "only; replaces NEWSMON_PRIVATE_ALLOWLIST; link-local and metadata addresses never)")
+    run.add_argument(
+        "--private-allowlist",
+        metavar="NETWORKS",
+        help="non-public networks this run may fetch from, e.g. 127.0.0.1/32 (a local test server "
+        "only; replaces NEWSMON_PRIVATE_ALLOWLIST; link-local and metadata addresses never)",
+    )
     run.set_defaults(func=cmd_run)
-    runs = with_warehouse(sub.add_parser("runs", help="list the latest runs and their state (running, ok, partial, "
-                                         "failed, interrupted, abandoned)"))
+    runs = with_warehouse(
+        sub.add_parser(
+            "runs", help="list the latest runs and their state (running, ok, partial, failed, interrupted, abandoned)"
+        )
+    )
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(func=cmd_runs)
     refresh = with_warehouse(sub.add_parser("refresh", help="bring the trend summaries up to the stored articles"))
     refresh.set_defaults(func=cmd_refresh)
-    replay = with_warehouse(sub.add_parser(
-        "replay", help="rebuild past days from the stored raw pages: re-extract, re-clean, re-tag, reload"))
+    replay = with_warehouse(
+        sub.add_parser(
+            "replay", help="rebuild past days from the stored raw pages: re-extract, re-clean, re-tag, reload"
+        )
+    )
     replay.add_argument("--from", dest="start", required=True, help="first day (YYYY-MM-DD)")
     replay.add_argument("--to", dest="end", help="last day, inclusive (default: the first day)")
     replay.set_defaults(func=cmd_replay)
@@ -457,33 +547,51 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--param", action="append", metavar="NAME=VALUE", help="a query parameter (repeatable)")
     query.add_argument("--format", choices=["table", "csv"], default="table")
     query.set_defaults(func=cmd_query)
+
     def with_model(p):
-        p.add_argument("--model", metavar="PATH", help="the trained topic model (default: $NEWSMON_TAGGER_MODEL, "
-                       "else tagger-model.npz beside the taxonomy file)")
+        p.add_argument(
+            "--model",
+            metavar="PATH",
+            help="the trained topic model (default: $NEWSMON_TAGGER_MODEL, "
+            "else tagger-model.npz beside the taxonomy file)",
+        )
         p.add_argument("--rules-only", action="store_true", help="decide topics by the rules alone, without the model")
         return p
 
     tag = with_model(sub.add_parser("tag", help="tag JSON Lines articles from stdin: {id, title, text, lang?, url?}"))
-    tag.add_argument("--explain", action="store_true",
-                     help="add each decision's trace: the relevance rule, and each topic's strongest features")
+    tag.add_argument(
+        "--explain",
+        action="store_true",
+        help="add each decision's trace: the relevance rule, and each topic's strongest features",
+    )
     tag.set_defaults(func=cmd_tag)
     train = sub.add_parser("train", help="rebuild the topic model from the labelled corpus and the taxonomy file")
-    train.add_argument("--corpus", help="labelled real-news corpus (default eval/corpus/corpus.jsonl; its train "
-                       "split trains, its dev split sets the threshold, its test split is never read)")
+    train.add_argument(
+        "--corpus",
+        help="labelled real-news corpus (default eval/corpus/corpus.jsonl; its train "
+        "split trains, its dev split sets the threshold, its test split is never read)",
+    )
     train.add_argument("--devset", help="synthetic labelled articles added to training (default eval/devset)")
     train.add_argument("--taxonomy", help="taxonomy file (default: the one in use)")
     train.add_argument("--out", help="where to write the model (default: beside the taxonomy file)")
     train.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same file)")
-    train.add_argument("--rule-verdicts", action="store_true",
-                       help="also give the model the rules' own relevance and topic verdicts as features (the "
-                            "'hybrid' of docs/tagging.md: no better on the dev split, and slower)")
+    train.add_argument(
+        "--rule-verdicts",
+        action="store_true",
+        help="also give the model the rules' own relevance and topic verdicts as features (the "
+        "'hybrid' of docs/tagging.md: no better on the dev split, and slower)",
+    )
     train.set_defaults(func=cmd_train)
     extract = sub.add_parser("extract", help="extract JSON Lines pages from stdin: {id, url, html}")
     extract.set_defaults(func=cmd_extract)
     feed = sub.add_parser("feed", help="parse saved feed files as the fetcher does; print entries as JSON Lines")
     feed.add_argument("files", nargs="+")
-    feed.add_argument("--header", action="append", metavar="'NAME: VALUE'",
-                      help="an HTTP response header to assume, as the server sent it (repeatable)")
+    feed.add_argument(
+        "--header",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="an HTTP response header to assume, as the server sent it (repeatable)",
+    )
     feed.add_argument("--content-type", help="shorthand for --header 'Content-Type: VALUE' (the charset matters)")
     feed.add_argument("--url", help="the URL the file was fetched from (base for relative links)")
     feed.set_defaults(func=cmd_feed)
@@ -491,37 +599,53 @@ def build_parser() -> argparse.ArgumentParser:
     retag.add_argument("--from", dest="start", help="first day (YYYY-MM-DD; default: every stored article)")
     retag.add_argument("--to", dest="end", help="last day, inclusive")
     retag.add_argument("--dry-run", action="store_true", help="tag and compare with the current version, write nothing")
-    retag.add_argument("--keep-current", action="store_true",
-                       help="store the new version's tags but leave the trend views on the current version")
+    retag.add_argument(
+        "--keep-current",
+        action="store_true",
+        help="store the new version's tags but leave the trend views on the current version",
+    )
     retag.add_argument("--pin", metavar="VERSION", help="only make a stored version the one the trend views read")
     retag.set_defaults(func=cmd_retag)
-    evaluation = with_model(sub.add_parser("eval", help="score the tagger on labelled articles (dev set and sample site)"))
-    evaluation.add_argument("paths", nargs="*", help="JSON Lines files or folders of labelled articles, or a folder "
-                            "with a manifest.yaml (default: eval/devset and the sample site)")
+    evaluation = with_model(
+        sub.add_parser("eval", help="score the tagger on labelled articles (dev set and sample site)")
+    )
+    evaluation.add_argument(
+        "paths",
+        nargs="*",
+        help="JSON Lines files or folders of labelled articles, or a folder "
+        "with a manifest.yaml (default: eval/devset and the sample site)",
+    )
     evaluation.add_argument("--site", action="store_true", help="also score the bundled sample site's manifest")
     evaluation.add_argument("--lang", choices=["en", "ru", "fa"], help="only articles in this language")
     evaluation.add_argument("--split", help="only articles of this split (e.g. tuning, blind)")
     evaluation.add_argument("--taxonomy", help="taxonomy file to score (default: the one in use)")
     evaluation.add_argument("--quiet", action="store_true", help="scores only, no list of errors")
     evaluation.add_argument("--json", action="store_true", help="print the summary scores as JSON")
-    evaluation.add_argument("--save-scores", metavar="PATH",
-                            help="write the scores as the new floor the test suite guards (eval/scores/dev.json)")
+    evaluation.add_argument(
+        "--save-scores",
+        metavar="PATH",
+        help="write the scores as the new floor the test suite guards (eval/scores/dev.json)",
+    )
     evaluation.set_defaults(func=cmd_eval)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.func(args, load_settings())
     except (UsageError, *USER_ERRORS) as exc:
         print(f"newsmon {args.command}: {exc}", file=sys.stderr)
         return 2
     except DBAPIError as exc:
-        print(f"newsmon {args.command}: the warehouse failed: {exc.orig}. Check --warehouse / "
-              "NEWSMON_WAREHOUSE_URL and that the database is running.", file=sys.stderr)
+        print(
+            f"newsmon {args.command}: the warehouse failed: {exc.orig}. Check --warehouse / "
+            "NEWSMON_WAREHOUSE_URL and that the database is running.",
+            file=sys.stderr,
+        )
         return 3
     except KeyboardInterrupt:
         print("newsmon: interrupted", file=sys.stderr)

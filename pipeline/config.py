@@ -1,4 +1,5 @@
 """Load and validate the analyst-editable configuration files (feeds, taxonomy, cleaning rules)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,20 @@ PERSPECTIVES = ("russian_state", "iranian_state", "western", "regional", "indepe
 ARCHIVE_KINDS = ("none", "wordpress_paged", "sitemap")
 LANGUAGES = ("en", "ru", "fa")
 TOPIC_IDS = (
-    "defence", "counter_terrorism", "energy", "nuclear", "space", "finance", "transport", "trade", "industry",
-    "agriculture", "science_technology", "culture", "diplomacy", "sanctions",
+    "defence",
+    "counter_terrorism",
+    "energy",
+    "nuclear",
+    "space",
+    "finance",
+    "transport",
+    "trade",
+    "industry",
+    "agriculture",
+    "science_technology",
+    "culture",
+    "diplomacy",
+    "sanctions",
 )
 
 
@@ -26,7 +39,7 @@ class ConfigError(ValueError):
     def __init__(self, path: Path | str, line: int | None, key: str, problem: str):
         problem = " ".join(problem.split())
         if len(problem) > self.MAX_PROBLEM:
-            problem = problem[:self.MAX_PROBLEM] + f"… ({len(problem)} characters)"
+            problem = problem[: self.MAX_PROBLEM] + f"… ({len(problem)} characters)"
         key = key[:100]
         self.path, self.line, self.key, self.problem = str(path), line, key, problem
         where = f"{path}:{line}" if line else str(path)
@@ -45,7 +58,10 @@ class _Sequence(list):
 class _AliasRefused(yaml.YAMLError):
     def __init__(self, mark):
         super().__init__()
-        self.problem, self.problem_mark = "aliases (*name) are not allowed in configuration files; write values out", mark
+        self.problem, self.problem_mark = (
+            "aliases (*name) are not allowed in configuration files; write values out",
+            mark,
+        )
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -84,7 +100,7 @@ def read_yaml(path: Path | str, transform=None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, None, "", f"cannot read the file ({exc})") from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -102,8 +118,9 @@ def _line_of(node: Any, parent: Any = None, index: int | None = None) -> int | N
 FEED_MAX_LENGTHS = {"name": 200, "language": 8, "country": 2}
 
 
-def _require_str(path, entry, key, where, line, pattern=None, choices=None, required=True,
-                 max_length: int | None = None) -> str | None:
+def _require_str(
+    path, entry, key, where, line, pattern=None, choices=None, required=True, max_length: int | None = None
+) -> str | None:
     value = entry.get(key)
     if value is None or value == "":
         if required:
@@ -123,6 +140,7 @@ def _require_str(path, entry, key, where, line, pattern=None, choices=None, requ
 
 
 # ---------------------------------------------------------------- feeds
+
 
 @dataclass(frozen=True)
 class FeedSource:
@@ -146,7 +164,9 @@ def parse_feed_entry(path, entry, index: int, line: int | None) -> FeedSource:
         raise ConfigError(path, line, where, "each feed must be a mapping with name, url, language, ...")
     unknown = set(entry) - FEED_KEYS
     if unknown:
-        raise ConfigError(path, line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(FEED_KEYS))}")
+        raise ConfigError(
+            path, line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(FEED_KEYS))}"
+        )
     url = _require_str(path, entry, "url", where, line, pattern=r"https?://[^\s]+")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -328,15 +348,23 @@ def _terms(path, node, key: str, line) -> tuple[str, ...]:
 
 def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str, ...]]) -> Combination:
     if not isinstance(node, dict) or "terms" not in node or "with" not in node:
-        raise ConfigError(path, getattr(node, "line", line), where, "needs `terms:` and `with:` (terms or a lexicon name)")
+        raise ConfigError(
+            path, getattr(node, "line", line), where, "needs `terms:` and `with:` (terms or a lexicon name)"
+        )
     unknown = set(node) - {"terms", "with", "within", "needs_both_states"}
     if unknown:
-        raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: terms, with, within, "
-                          "needs_both_states")
+        raise ConfigError(
+            path,
+            node.line,
+            f"{where}.{sorted(unknown)[0]}",
+            "unknown key; allowed: terms, with, within, needs_both_states",
+        )
     partner = node["with"]
     if isinstance(partner, str):
         if partner not in named:
-            raise ConfigError(path, node.line, f"{where}.with", f"{partner!r} is not a lexicon; use one of {', '.join(named)}")
+            raise ConfigError(
+                path, node.line, f"{where}.with", f"{partner!r} is not a lexicon; use one of {', '.join(named)}"
+            )
         with_terms = named[partner]
     else:
         with_terms = _terms(path, partner, f"{where}.with", node.line)
@@ -349,19 +377,32 @@ def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str,
     return Combination(_terms(path, node["terms"], f"{where}.terms", node.line), with_terms, within, only_pairs)
 
 
-TOPIC_KEYS = {"label", "description", "terms", "weak", "exclude", "overridden_by", "weak_overridden_by", "combinations",
-              "yields"}
+TOPIC_KEYS = {
+    "label",
+    "description",
+    "terms",
+    "weak",
+    "exclude",
+    "overridden_by",
+    "weak_overridden_by",
+    "combinations",
+    "yields",
+}
 
 
 def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -> TopicSpec:
     where = f"topics.{topic_id}"
     if topic_id not in TOPIC_IDS:
-        raise ConfigError(path, getattr(node, "line", None), where, f"unknown topic id; the taxonomy has {', '.join(TOPIC_IDS)}")
+        raise ConfigError(
+            path, getattr(node, "line", None), where, f"unknown topic id; the taxonomy has {', '.join(TOPIC_IDS)}"
+        )
     if not isinstance(node, dict) or "terms" not in node:
         raise ConfigError(path, getattr(node, "line", None), where, "needs a `terms:` list")
     unknown = set(node) - TOPIC_KEYS
     if unknown:
-        raise ConfigError(path, node.line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(TOPIC_KEYS))}")
+        raise ConfigError(
+            path, node.line, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(sorted(TOPIC_KEYS))}"
+        )
     overridden = node.get("overridden_by") or []
     weak_overridden = node.get("weak_overridden_by") or []
     for key, others in (("overridden_by", overridden), ("weak_overridden_by", weak_overridden)):
@@ -382,8 +423,10 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
         overridden_by=tuple(overridden),
         weak_overridden_by=tuple(weak_overridden),
         weak=_terms(path, node.get("weak") or None, f"{where}.weak", node.line),
-        combinations=tuple(_parse_combination(path, c, f"{where}.combinations[{i}]", _line_of(c, combos, i), named)
-                           for i, c in enumerate(combos)),
+        combinations=tuple(
+            _parse_combination(path, c, f"{where}.combinations[{i}]", _line_of(c, combos, i), named)
+            for i, c in enumerate(combos)
+        ),
         yields=yields,
     )
 
@@ -391,7 +434,9 @@ def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -
 def _parse_leaders(path, doc) -> dict[str, tuple[str, ...]]:
     node = doc.get("leaders") or {}
     if not isinstance(node, dict) or set(node) - {"russia", "iran", "roles"}:
-        raise ConfigError(path, getattr(node, "line", doc.line), "leaders", "needs `russia:`, `iran:` and `roles:` lists")
+        raise ConfigError(
+            path, getattr(node, "line", doc.line), "leaders", "needs `russia:`, `iran:` and `roles:` lists"
+        )
     line = getattr(node, "line", doc.line)
     return {name: _terms(path, node.get(name), f"leaders.{name}", line) for name in ("russia", "iran", "roles")}
 
@@ -414,21 +459,36 @@ def load_gazetteer(path: Path | str) -> tuple[EntitySpec, ...]:
         aliases = _terms(path, node.get("aliases"), f"{where}.aliases", line)
         if not aliases:
             raise ConfigError(path, line, f"{where}.aliases", "needs at least one alias")
-        entities.append(EntitySpec(
-            id=entity_id,
-            kind=_require_str(path, node, "kind", where, line, choices=ENTITY_KINDS),
-            label=_require_str(path, node, "label", where, line),
-            country=_require_str(path, node, "country", where, line, choices=ACTOR_STATES + ("other",),
-                                 required=False),
-            aliases=aliases,
-        ))
+        entities.append(
+            EntitySpec(
+                id=entity_id,
+                kind=_require_str(path, node, "kind", where, line, choices=ENTITY_KINDS),
+                label=_require_str(path, node, "label", where, line),
+                country=_require_str(
+                    path, node, "country", where, line, choices=ACTOR_STATES + ("other",), required=False
+                ),
+                aliases=aliases,
+            )
+        )
     return tuple(entities)
 
 
 # The taxonomy's flat term lists (one list per language), read the same way into the field of the same name.
-TERM_LISTS = ("pair_terms", "relation_cues", "other_states", "pair_references", "weak_relation_cues", "list_markers",
-              "list_tails", "bilateral_cues", "not_relation_cues", "parallel_markers", "sector_words", "negations",
-              "comparison_markers")
+TERM_LISTS = (
+    "pair_terms",
+    "relation_cues",
+    "other_states",
+    "pair_references",
+    "weak_relation_cues",
+    "list_markers",
+    "list_tails",
+    "bilateral_cues",
+    "not_relation_cues",
+    "parallel_markers",
+    "sector_words",
+    "negations",
+    "comparison_markers",
+)
 
 
 TAXONOMY_KEYS = {"version", "gazetteer", "actors", "places", "leaders", "topics", "grammar", *TERM_LISTS}
@@ -442,11 +502,16 @@ def _check_overrides(path, topics: dict, parsed: tuple[TopicSpec, ...]) -> None:
         for key in ("overridden_by", "weak_overridden_by"):
             if topic.id in getattr(topic, key):
                 raise ConfigError(path, node.line, f"topics.{topic.id}.{key}", "a topic cannot override itself")
+
     def walk(topic: str, trail: list[str]) -> None:
         for other in sorted(edges.get(topic, ())):
             if other == trail[0]:
-                raise ConfigError(path, topics[trail[0]].line, f"topics.{trail[0]}.overridden_by",
-                                  "override cycle: " + " -> ".join(trail + [other]) + " (each would silence the other)")
+                raise ConfigError(
+                    path,
+                    topics[trail[0]].line,
+                    f"topics.{trail[0]}.overridden_by",
+                    "override cycle: " + " -> ".join(trail + [other]) + " (each would silence the other)",
+                )
             if other not in trail:
                 walk(other, trail + [other])
 
@@ -491,21 +556,25 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
     return TaxonomySpec(
         version=str(version).strip(),
         sha256=hashlib.sha256(raw).hexdigest(),
-        actors={name: _terms(path, actors[name], f"actors.{name}", actors.line) + leaders[name]
-                for name in ACTOR_STATES},
+        actors={
+            name: _terms(path, actors[name], f"actors.{name}", actors.line) + leaders[name] for name in ACTOR_STATES
+        },
         topics=parsed_topics,
         **{key: _terms(path, doc.get(key), key, doc.line) for key in TERM_LISTS},
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
-        places={name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
-                for name in ACTOR_STATES},
+        places={
+            name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
+            for name in ACTOR_STATES
+        },
         source_path=str(path),
         grammar=_parse_grammar(path, doc),
     )
 
 
 # ---------------------------------------------------------------- cleaning rules
+
 
 @dataclass(frozen=True)
 class CleaningRules:
@@ -530,7 +599,9 @@ def load_cleaning(path: Path | str) -> CleaningRules:
             try:
                 compiled.append(re.compile(rf"(?:{pattern})", re.IGNORECASE))
             except (re.error, TypeError) as exc:
-                raise ConfigError(path, _line_of(None, items, index), f"{key}[{index}]", f"bad pattern: {exc}") from None
+                raise ConfigError(
+                    path, _line_of(None, items, index), f"{key}[{index}]", f"bad pattern: {exc}"
+                ) from None
         return tuple(compiled)
 
     minimum = doc.get("min_text_chars", 400)

@@ -5,16 +5,17 @@ the sample site's manifest (pipeline/sample/site/manifest.yaml, whose pages are 
 count an article's topics only when the gold label says it is relevant, as the taxonomy does: topics exist only
 for relevant articles, so a false relevance shows up once, in the relevance line.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-from pipeline.config import TOPIC_IDS, ConfigError
-from pipeline.tagging.labelled import LabelledArticle, read_devset, read_labelled
+from pipeline.config import TOPIC_IDS
 from pipeline.tagging import TagResult
+from pipeline.tagging.labelled import LabelledArticle, read_devset, read_labelled
 
 
 @dataclass
@@ -71,10 +72,13 @@ class Report:
         return sum(c.f1 for c in used) / len(used) if used else 0.0
 
     def summary(self) -> dict:
-        return {"articles": len(self.outcomes), "relevance_f1": round(self.relevance.f1, 3),
-                "topic_micro_f1": round(self.micro.f1, 3), "topic_macro_f1": round(self.macro_f1, 3),
-                "lowest_topic_f1": round(min((c.f1 for c in self.topics.values() if c.tp + c.fp + c.fn),
-                                             default=0.0), 3)}
+        return {
+            "articles": len(self.outcomes),
+            "relevance_f1": round(self.relevance.f1, 3),
+            "topic_micro_f1": round(self.micro.f1, 3),
+            "topic_macro_f1": round(self.macro_f1, 3),
+            "lowest_topic_f1": round(min((c.f1 for c in self.topics.values() if c.tp + c.fp + c.fn), default=0.0), 3),
+        }
 
 
 def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
@@ -89,15 +93,23 @@ def read_manifest(site_dir: Path | str, rules) -> list[LabelledArticle]:
     for entry in manifest["articles"]:
         html = (site_dir / entry["path"]).read_bytes().replace(b"{{BASE}}", b"http://127.0.0.1:9")
         extracted = extract_article(html, f"http://127.0.0.1:9/{entry['path']}", rules)
-        articles.append(LabelledArticle(entry["path"].rsplit("/", 1)[-1], entry.get("lang", ""),
-                                        extracted.title or entry.get("title", ""), extracted.text,
-                                        bool(entry["relevant"]), frozenset(entry.get("topics") or ()),
-                                        entry.get("notes", "")))
+        articles.append(
+            LabelledArticle(
+                entry["path"].rsplit("/", 1)[-1],
+                entry.get("lang", ""),
+                extracted.title or entry.get("title", ""),
+                extracted.text,
+                bool(entry["relevant"]),
+                frozenset(entry.get("topics") or ()),
+                entry.get("notes", ""),
+            )
+        )
     return articles
 
 
-def labelled_sets(paths, rules, site: bool = False, split: str | None = None,
-                  lang: str | None = None) -> list[tuple[str, list[LabelledArticle]]]:
+def labelled_sets(
+    paths, rules, site: bool = False, split: str | None = None, lang: str | None = None
+) -> list[tuple[str, list[LabelledArticle]]]:
     """The sets `newsmon eval` scores: the given files or folders, else the synthetic dev set, the real-news corpus's
     dev split (its test split only when asked for by name) and the sample site's manifest."""
     from pipeline.sample.server import SITE_DIR
@@ -150,8 +162,10 @@ def _count(counts: Confusion, predicted: bool, gold: bool) -> None:
 
 def format_report(report: Report, name: str = "", show_errors: bool = True) -> str:
     """Per-topic table, relevance, micro/macro lines and (optionally) every article that is wrong."""
-    lines = [f"== {name} ({len(report.outcomes)} articles)" if name else f"== {len(report.outcomes)} articles",
-             f"{'':20} {'P':>6} {'R':>6} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4}"]
+    lines = [
+        f"== {name} ({len(report.outcomes)} articles)" if name else f"== {len(report.outcomes)} articles",
+        f"{'':20} {'P':>6} {'R':>6} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4}",
+    ]
 
     def row(label, c: Confusion):
         return f"{label:20} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:4} {c.fp:4} {c.fn:4}"
@@ -174,8 +188,10 @@ def _format_error(outcome: ArticleOutcome) -> str:
     extra, missing = sorted(outcome.predicted_topics - gold), sorted(gold - outcome.predicted_topics)
     parts = [f"{article.id} [{article.lang}] {article.title[:70]!r}"]
     if result.relevant != article.relevant:
-        parts.append(f"  relevance: tagged {result.relevant}, labelled {article.relevant} "
-                     f"(score {result.relevance:.2f}; {', '.join(result.trace) or 'no rule'})")
+        parts.append(
+            f"  relevance: tagged {result.relevant}, labelled {article.relevant} "
+            f"(score {result.relevance:.2f}; {', '.join(result.trace) or 'no rule'})"
+        )
         if result.evidence:
             parts.append(f"    evidence: {result.evidence.text[:200]}")
     for tag in result.topics:
@@ -192,9 +208,11 @@ def save_scores(path, tagger, summaries: dict) -> None:
     """Write the guarded scores: per labelled set, the summary the test suite compares against."""
     from pathlib import Path
 
-    document = {"taxonomy_version": tagger.version,
-                "model": dict(tagger.model.header) if getattr(tagger, "model", None) else None,
-                "sets": {_portable(name): summary for name, summary in summaries.items()}}
+    document = {
+        "taxonomy_version": tagger.version,
+        "model": dict(tagger.model.header) if getattr(tagger, "model", None) else None,
+        "sets": {_portable(name): summary for name, summary in summaries.items()},
+    }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

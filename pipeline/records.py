@@ -1,5 +1,6 @@
 """Records that cross stage boundaries: small dataclasses, never parser or client objects (importing this module
 imports no HTTP client, parser or database driver)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

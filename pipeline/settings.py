@@ -1,11 +1,12 @@
 """One place that reads the environment; a bad value fails fast with the variable's name."""
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipeline.fetching.limits import DEFAULT_USER_AGENT, FetchLimits
+from pipeline.fetching.limits import FetchLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -24,7 +25,7 @@ class Settings:
     cleaning_path: Path
     limits: FetchLimits = field(default_factory=FetchLimits)
 
-    def with_limits(self, **changes) -> "Settings":
+    def with_limits(self, **changes) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))
 
 
@@ -56,8 +57,10 @@ def _env_allowlist(env) -> tuple[str, ...]:
     from pipeline.fetching.netguard import parse_private_allowlist
 
     if env.get("NEWSMON_ALLOW_PRIVATE_HOSTS") not in (None, ""):
-        raise SettingsError("NEWSMON_ALLOW_PRIVATE_HOSTS is no longer read: name the non-public networks that may be "
-                            "fetched in NEWSMON_PRIVATE_ALLOWLIST instead (e.g. 127.0.0.1/32)")
+        raise SettingsError(
+            "NEWSMON_ALLOW_PRIVATE_HOSTS is no longer read: name the non-public networks that may be "
+            "fetched in NEWSMON_PRIVATE_ALLOWLIST instead (e.g. 127.0.0.1/32)"
+        )
     try:
         return parse_private_allowlist(env.get("NEWSMON_PRIVATE_ALLOWLIST") or "")
     except ValueError as exc:

@@ -1,4 +1,5 @@
 """Small text helpers shared by the stages: plain text from markup, normalization, hashing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ def strip_markup(text: str) -> str:
     """Drop tags (and script/style content) with nh3 when the text holds markup, and unescape entities, again
     while unescaping uncovers more: a double-escaped "&amp;lt;script&amp;gt;" is markup too."""
     for _ in range(_MAX_PASSES):
-        cleaned = nh3.clean(text, tags=set(), clean_content_tags=_NO_TEXT, strip_comments=True) \
-            if _TAG.search(text) else text
+        cleaned = (
+            nh3.clean(text, tags=set(), clean_content_tags=_NO_TEXT, strip_comments=True) if _TAG.search(text) else text
+        )
         unescaped = html.unescape(cleaned)
         if unescaped == text:
             break
@@ -37,8 +39,14 @@ def strip_markup(text: str) -> str:
 def repair_mojibake(text: str) -> str:
     """Fix text decoded with the wrong charset, but only when ftfy detects mojibake (nothing else is touched)."""
     if ftfy.badness.is_bad(text):
-        return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_latin_ligatures=False,
-                             fix_character_width=False, unescape_html=False)
+        return ftfy.fix_text(
+            text,
+            normalization="NFC",
+            uncurl_quotes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            unescape_html=False,
+        )
     return text
 
 

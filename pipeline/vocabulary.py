@@ -7,7 +7,7 @@ code can still compare a value read back from the database with a member.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -89,10 +89,10 @@ def utc(value: datetime | None) -> datetime | None:
     """A datetime in UTC. SQLite gives datetimes back naive; they are always stored in UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def day_interval(day: date) -> tuple[datetime, datetime]:
     """The half-open UTC interval [day 00:00, next day 00:00)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)

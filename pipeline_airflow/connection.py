@@ -1,5 +1,6 @@
 """The warehouse as the Airflow Connection `news_warehouse` (AIRFLOW_CONN_NEWS_WAREHOUSE), defaulting to the
 pipeline's own setting (NEWSMON_WAREHOUSE_URL, else the embedded SQLite file)."""
+
 from __future__ import annotations
 
 import logging
@@ -27,11 +28,19 @@ def url_from_connection(conn) -> str:
         return f"sqlite:///{conn.host}"
     if kind in ("postgres", "postgresql"):
         query = {key: str(value) for key, value in extra.items()}
-        return URL.create("postgresql+psycopg", username=conn.login or None, password=conn.password or None,
-                          host=conn.host or None, port=conn.port or None, database=conn.schema or None,
-                          query=query).render_as_string(hide_password=False)
-    raise WarehouseConnectionError(f"connection {conn.conn_id!r} has type {conn.conn_type!r}; use postgres or "
-                                   "sqlite, or put a SQLAlchemy URL in its extra as sqlalchemy_url")
+        return URL.create(
+            "postgresql+psycopg",
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+            query=query,
+        ).render_as_string(hide_password=False)
+    raise WarehouseConnectionError(
+        f"connection {conn.conn_id!r} has type {conn.conn_type!r}; use postgres or "
+        "sqlite, or put a SQLAlchemy URL in its extra as sqlalchemy_url"
+    )
 
 
 def warehouse_url(conn_id: str = CONN_ID) -> str:

@@ -3,11 +3,12 @@
 Jobs and reports that travel through XCom are small JSON dicts. A broken feed is recorded in its report and the
 run goes on; only warehouse errors raise, so that Airflow retries the task.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.vocabulary import RunMode, utc
@@ -33,19 +34,23 @@ def run_config(params: dict) -> RunConfig:
     """Params first, then the Variables newsmon_feeds_path / newsmon_taxonomy_path, then NEWSMON_* defaults."""
     from airflow.sdk import Variable
 
-    from pipeline.settings import load_settings
-
     from pipeline.fetching.netguard import narrow_private_allowlist
+    from pipeline.settings import load_settings
 
     settings = load_settings()
     if params.get("private_hosts"):  # anyone who may trigger the DAG sets params: they only narrow the deployment's
-        settings = settings.with_limits(private_allowlist=narrow_private_allowlist(
-            settings.limits.private_allowlist, params["private_hosts"], "param private_hosts"))
+        settings = settings.with_limits(
+            private_allowlist=narrow_private_allowlist(
+                settings.limits.private_allowlist, params["private_hosts"], "param private_hosts"
+            )
+        )
     feeds = params.get("feeds_path") or Variable.get("newsmon_feeds_path", default=None) or settings.feeds_path
-    taxonomy = params.get("taxonomy_path") or Variable.get("newsmon_taxonomy_path", default=None) \
-        or settings.taxonomy_path
-    return RunConfig(Path(feeds), Path(taxonomy), settings.cleaning_path, params.get("feeds_base_url") or None,
-                     settings)
+    taxonomy = (
+        params.get("taxonomy_path") or Variable.get("newsmon_taxonomy_path", default=None) or settings.taxonomy_path
+    )
+    return RunConfig(
+        Path(feeds), Path(taxonomy), settings.cleaning_path, params.get("feeds_base_url") or None, settings
+    )
 
 
 def run_interval(context) -> tuple[datetime, datetime]:
@@ -54,7 +59,7 @@ def run_interval(context) -> tuple[datetime, datetime]:
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
     if start is not None and end is not None and end > start:
         return utc(start), utc(end)
-    run_after = utc(getattr(context["dag_run"], "run_after", None) or datetime.now(timezone.utc))
+    run_after = utc(getattr(context["dag_run"], "run_after", None) or datetime.now(UTC))
     return run_after - timedelta(days=1), run_after
 
 
@@ -83,7 +88,7 @@ def plan_run(params: dict, context) -> list[dict]:
     from pipeline_airflow.connection import warehouse_engine
 
     start, end = run_interval(context)
-    mode = choose_mode(params.get("mode") or "auto", _run_type(context), end, datetime.now(timezone.utc))
+    mode = choose_mode(params.get("mode") or "auto", _run_type(context), end, datetime.now(UTC))
     config = run_config(params)
     taxonomy = load_taxonomy(config.taxonomy_path)
     tagger_for(taxonomy)  # a missing or stale model fails the plan, before any feed is fetched
@@ -132,8 +137,9 @@ def process_feed(job: dict, params: dict) -> dict:
     start, end = datetime.fromisoformat(job["start"]), datetime.fromisoformat(job["end"])
     with warehouse_engine() as engine:
         if job["mode"] == RunMode.REPLAY:
-            return replay_source(engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start,
-                                 end).to_dict()
+            return replay_source(
+                engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start, end
+            ).to_dict()
         feed = {f.name: f for f in load_feeds(config.feeds_path, base_url=config.feeds_base_url)}[job["feed"]]
         with Fetcher(config.settings.limits) as fetcher:
             pipeline = Pipeline(engine, tagger_for(taxonomy), taxonomy, rules, fetcher)

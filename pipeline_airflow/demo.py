@@ -7,6 +7,7 @@ SQLite metadata database, into the SQLite warehouse, then the trend summary.
 Airflow reads its settings when first imported, so this module sets them (AIRFLOW_HOME in data/airflow, examples
 off, the project's dags folder) before importing it; variables already set in the environment win.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,13 @@ def run_report(engine):
 
     with engine.connect() as conn:
         run = conn.execute(text("SELECT * FROM pipeline_runs ORDER BY id DESC LIMIT 1")).mappings().one()
-        feeds = conn.execute(text(
-            "SELECT s.name, f.status, f.reason FROM fetch_log f JOIN sources s ON s.id = f.source_id "
-            "WHERE f.run_id = :run AND f.kind = 'feed' ORDER BY s.name"), {"run": run["id"]}).all()
+        feeds = conn.execute(
+            text(
+                "SELECT s.name, f.status, f.reason FROM fetch_log f JOIN sources s ON s.id = f.source_id "
+                "WHERE f.run_id = :run AND f.kind = 'feed' ORDER BY s.name"
+            ),
+            {"run": run["id"]},
+        ).all()
     counts = {key: run[key] for key in new_counts(0)}
     return RunReport(run["id"], run["status"], counts, [FeedReport(n, s, r or "") for n, s, r in feeds])
 
@@ -69,8 +74,11 @@ def serve_sample_site(port: int) -> int:
     from pipeline.sample.server import SITE_DIR, SampleSite
 
     with SampleSite(port=port) as site:
-        conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "private_hosts": "127.0.0.1/32"}
+        conf = {
+            "feeds_path": str(SITE_DIR / "feeds.yaml"),
+            "feeds_base_url": site.base_url,
+            "private_hosts": "127.0.0.1/32",
+        }
         print(f"sample news site on {site.base_url}; trigger news_daily with this configuration JSON:")
         print(json.dumps(conf, indent=2), flush=True)
         try:
@@ -84,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline_airflow.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", help="SQLAlchemy URL (default: data/demo.sqlite)")
     parser.add_argument("--port", type=int, default=DEMO_PORT, help="loopback port for the sample site")
-    parser.add_argument("--serve", action="store_true",
-                        help="only serve the sample site and print the run conf to paste into Trigger (Ctrl-C stops)")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="only serve the sample site and print the run conf to paste into Trigger (Ctrl-C stops)",
+    )
     args = parser.parse_args(argv)
     if args.serve:
         return serve_sample_site(args.port)
@@ -107,11 +118,18 @@ def main(argv: list[str] | None = None) -> int:
     dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["news_daily"]
     with SampleSite(port=args.port) as site:
         print(f"sample news site serving on {site.base_url}; running news_daily with dag.test()", file=sys.stderr)
-        dag_run = dag.test(run_conf={"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                                     "private_hosts": "127.0.0.1/32", "mode": "live"})
+        dag_run = dag.test(
+            run_conf={
+                "feeds_path": str(SITE_DIR / "feeds.yaml"),
+                "feeds_base_url": site.base_url,
+                "private_hosts": "127.0.0.1/32",
+                "mode": "live",
+            }
+        )
     if dag_run.state != "success":
-        print(f"news_daily ended {dag_run.state}; see the task logs in {os.environ['AIRFLOW_HOME']}/logs",
-              file=sys.stderr)
+        print(
+            f"news_daily ended {dag_run.state}; see the task logs in {os.environ['AIRFLOW_HOME']}/logs", file=sys.stderr
+        )
         return 1
     engine = make_engine(url)
     try:

@@ -5,6 +5,7 @@ Airflow does not authenticate a plugin's routes, so every route here depends on 
 (charts are inline SVG, CSS and script inline, no CDN), every value from the warehouse is escaped, and the
 warehouse is read over a read-only connection (`news_warehouse_readonly` if defined, else `news_warehouse`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,13 @@ log = logging.getLogger(__name__)
 
 READONLY_CONN_ID = "news_warehouse_readonly"
 TITLE = "Russia–Iran monitor"
-COLORS = {"russian_state": "#c0392b", "iranian_state": "#16a085", "western": "#2c6fbb", "regional": "#d68910",
-          "independent": "#7d3c98"}
+COLORS = {
+    "russian_state": "#c0392b",
+    "iranian_state": "#16a085",
+    "western": "#2c6fbb",
+    "regional": "#d68910",
+    "independent": "#7d3c98",
+}
 CHART_WIDTH, CHART_HEIGHT = 560, 70
 
 
@@ -57,6 +63,7 @@ def warehouse_engine():
 
 # ---------------------------------------------------------------- rendering (everything escaped)
 
+
 def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
@@ -66,22 +73,30 @@ def topic_chart(topic: str, data: Overview) -> str:
     counts = data.topics.get(topic, {})
     peak = max(max(counts.values(), default=0), 1)
     step = CHART_WIDTH / max(len(data.weeks), 1)
-    parts = [f'<svg class="topic-chart" role="img" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT + 14}" '
-             f'aria-label="{esc(topic)}: stories per week">']
+    parts = [
+        f'<svg class="topic-chart" role="img" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT + 14}" '
+        f'aria-label="{esc(topic)}: stories per week">'
+    ]
     for i, week in enumerate(data.weeks):
         x = i * step
         if week in data.gaps:
-            parts.append(f'<rect class="gap" x="{x:.1f}" y="0" width="{step:.1f}" height="{CHART_HEIGHT}">'
-                         f'<title>coverage gap, week of {esc(week)}: {esc(data.gaps[week])}</title></rect>')
+            parts.append(
+                f'<rect class="gap" x="{x:.1f}" y="0" width="{step:.1f}" height="{CHART_HEIGHT}">'
+                f"<title>coverage gap, week of {esc(week)}: {esc(data.gaps[week])}</title></rect>"
+            )
         stories = counts.get(week, 0)
         if stories:
             height = max(2.0, CHART_HEIGHT * stories / peak)
-            parts.append(f'<rect class="bar" data-topic="{esc(topic)}" data-week="{esc(week)}" x="{x + 1:.1f}" '
-                         f'y="{CHART_HEIGHT - height:.1f}" width="{max(step - 2, 1):.1f}" height="{height:.1f}">'
-                         f'<title>week of {esc(week)}: {stories} stories</title></rect>')
+            parts.append(
+                f'<rect class="bar" data-topic="{esc(topic)}" data-week="{esc(week)}" x="{x + 1:.1f}" '
+                f'y="{CHART_HEIGHT - height:.1f}" width="{max(step - 2, 1):.1f}" height="{height:.1f}">'
+                f"<title>week of {esc(week)}: {stories} stories</title></rect>"
+            )
     if data.weeks:
-        parts.append(f'<text x="0" y="{CHART_HEIGHT + 12}">{esc(data.weeks[0])}</text>'
-                     f'<text x="{CHART_WIDTH}" y="{CHART_HEIGHT + 12}" text-anchor="end">{esc(data.weeks[-1])}</text>')
+        parts.append(
+            f'<text x="0" y="{CHART_HEIGHT + 12}">{esc(data.weeks[0])}</text>'
+            f'<text x="{CHART_WIDTH}" y="{CHART_HEIGHT + 12}" text-anchor="end">{esc(data.weeks[-1])}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -90,33 +105,50 @@ def perspective_bar(topic: str, data: Overview) -> str:
     """The topic's stories split by perspective, as one stacked bar."""
     split = data.perspectives.get(topic, {})
     total = sum(split.values()) or 1
-    parts, x = [f'<svg class="perspective-bar" viewBox="0 0 {CHART_WIDTH} 12" role="img" '
-                f'aria-label="{esc(topic)}: stories by perspective">'], 0.0
+    parts, x = (
+        [
+            f'<svg class="perspective-bar" viewBox="0 0 {CHART_WIDTH} 12" role="img" '
+            f'aria-label="{esc(topic)}: stories by perspective">'
+        ],
+        0.0,
+    )
     for perspective in [p for p in PERSPECTIVES if p in split] + sorted(set(split) - set(PERSPECTIVES)):
         width = CHART_WIDTH * split[perspective] / total
-        parts.append(f'<rect x="{x:.1f}" y="0" width="{width:.1f}" height="12" '
-                     f'fill="{COLORS.get(perspective, "#888")}"><title>{esc(perspective)}: '
-                     f'{split[perspective]} stories</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="0" width="{width:.1f}" height="12" '
+            f'fill="{COLORS.get(perspective, "#888")}"><title>{esc(perspective)}: '
+            f"{split[perspective]} stories</title></rect>"
+        )
         x += width
     parts.append("</svg>")
     return "".join(parts)
 
 
 def render_page(data: Overview, problem: str | None = None) -> str:
-    legend = "".join(f'<span><i style="background:{c}"></i>{esc(p.replace("_", " "))}</span>'
-                     for p, c in COLORS.items())
+    legend = "".join(
+        f'<span><i style="background:{c}"></i>{esc(p.replace("_", " "))}</span>' for p, c in COLORS.items()
+    )
     topics = "".join(
         f'<section class="topic"><h3>{esc(topic)} <small>{sum(data.topics[topic].values())} stories</small></h3>'
-        f"{topic_chart(topic, data)}{perspective_bar(topic, data)}</section>" for topic in data.topics)
+        f"{topic_chart(topic, data)}{perspective_bar(topic, data)}</section>"
+        for topic in data.topics
+    )
     gaps = "".join(f"<li>week of {esc(w)}: {esc(why)}</li>" for w, why in data.gaps.items())
     first_topic, first_week = data.busiest or ("", "")
     empty = "" if data.topics else f'<p class="empty">{esc(problem or NO_DATA)}</p>'
     return PAGE.format(
-        title=esc(TITLE), css=CSS, script=SCRIPT, legend=legend, topics=topics, empty=empty,
+        title=esc(TITLE),
+        css=CSS,
+        script=SCRIPT,
+        legend=legend,
+        topics=topics,
+        empty=empty,
         gaps=f"<ul>{gaps}</ul>" if gaps else "<p>No coverage gap recorded.</p>",
-        first_topic=esc(first_topic), first_week=esc(first_week),
+        first_topic=esc(first_topic),
+        first_week=esc(first_week),
         period=esc(f"{data.weeks[0]} – {data.weeks[-1]}" if data.weeks else "no data"),
-        data=html.escape(json.dumps(data.as_dict(), ensure_ascii=False), quote=False))
+        data=html.escape(json.dumps(data.as_dict(), ensure_ascii=False), quote=False),
+    )
 
 
 CSS = """
@@ -190,10 +222,12 @@ PAGE = """<!doctype html>
 
 # ---------------------------------------------------------------- the app
 
+
 def create_monitor_app(engine_factory=warehouse_engine) -> FastAPI:
     """The monitor's FastAPI app; `engine_factory` gives the read-only warehouse engine (tests pass their own)."""
-    app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(require_ui_access())])
+    app = FastAPI(
+        title=TITLE, docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(require_ui_access())]
+    )
     app.state.require_ui_access = app.router.dependencies[0].dependency
 
     @app.exception_handler(HTTPException)
@@ -209,8 +243,10 @@ def create_monitor_app(engine_factory=warehouse_engine) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        return HTMLResponse(render_page(*overview_or_empty(engine_factory())),
-                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        return HTMLResponse(
+            render_page(*overview_or_empty(engine_factory())),
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
 
     @app.get("/api/overview")
     def api_overview() -> dict:

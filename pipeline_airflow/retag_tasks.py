@@ -1,4 +1,5 @@
 """Task body of `news_retag`: re-tag stored articles of a date range with the taxonomy file in use."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,15 +26,25 @@ def retag_range(params: dict) -> dict:
     taxonomy = load_taxonomy(run_config(params).taxonomy_path)
     wanted = (params.get("taxonomy_version") or "").strip()
     if wanted and wanted != taxonomy.version:
-        raise AirflowFailException(f"taxonomy_version {wanted!r} was asked for, but the taxonomy file is version "
-                                   f"{taxonomy.version!r}; change the file or the param")
+        raise AirflowFailException(
+            f"taxonomy_version {wanted!r} was asked for, but the taxonomy file is version "
+            f"{taxonomy.version!r}; change the file or the param"
+        )
     tagger = tagger_for(taxonomy)
     with warehouse_engine() as engine:
         upgrade(engine)
-        result = retag_articles(engine, tagger, start, last + timedelta(days=1), params["dry_run"],
-                                make_current=params.get("make_current", True))
+        result = retag_articles(
+            engine,
+            tagger,
+            start,
+            last + timedelta(days=1),
+            params["dry_run"],
+            make_current=params.get("make_current", True),
+        )
     summary = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
-    log.info("retag %s..%s with taxonomy %s (dry run: %s): %s", start, last, taxonomy.version, params["dry_run"], summary)
+    log.info(
+        "retag %s..%s with taxonomy %s (dry run: %s): %s", start, last, taxonomy.version, params["dry_run"], summary
+    )
     return {"taxonomy_version": taxonomy.version, "dry_run": params["dry_run"], "result": _jsonable(summary)}
 
 

@@ -1,4 +1,5 @@
 """Task bodies of `news_trends`: refresh the trend summaries, then run the data-quality checks, failing loudly."""
+
 from __future__ import annotations
 
 import logging

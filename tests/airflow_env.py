@@ -4,6 +4,7 @@ Airflow reads its configuration when it is first imported, so the environment is
 a temporary AIRFLOW_HOME with a SQLite metadata database, examples off, the repository's dags and plugins.
 The `airflow_db` fixture migrates that database once per session (about 8 s).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -27,20 +28,22 @@ def _configure() -> Path:
         raise RuntimeError("tests.airflow_env must be imported before airflow")
     home = Path(tempfile.mkdtemp(prefix="newsmon-airflow-"))
     atexit.register(shutil.rmtree, home, ignore_errors=True)
-    os.environ.update({
-        "NEWSMON_TEST_AIRFLOW_HOME": str(home),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
-        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsmon-test-jwt-secret-" + "0123456789abcdef" * 4,
-        "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32",  # the test deployment: its loopback servers only
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer,admin:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-    })
+    os.environ.update(
+        {
+            "NEWSMON_TEST_AIRFLOW_HOME": str(home),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
+            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "AIRFLOW__API_AUTH__JWT_SECRET": "newsmon-test-jwt-secret-" + "0123456789abcdef" * 4,
+            "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32",  # the test deployment: its loopback servers only
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer,admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        }
+    )
     (home / "passwords.json").write_text('{"analyst": "analyst-pw", "admin": "admin-pw"}', encoding="utf-8")
     return home
 

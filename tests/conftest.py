@@ -1,4 +1,5 @@
 """Shared fixtures: warehouses on real SQLite and real PostgreSQL, and a real HTTP server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import contextlib
@@ -23,7 +24,7 @@ def _postgres_available() -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+    except Exception as exc:
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
 
 
@@ -96,9 +97,18 @@ def rules():
 @pytest.fixture
 def limits():
     """Fast limits for tests; loopback allowed explicitly because the test server lives there."""
-    return FetchLimits(deadline=3.0, connect_timeout=1.0, max_bytes=256 * 1024, max_redirects=3, retries=1,
-                       backoff=0.01, max_retry_after=0.2, per_host_concurrency=4, workers=4,
-                       private_allowlist=("127.0.0.1/32",))
+    return FetchLimits(
+        deadline=3.0,
+        connect_timeout=1.0,
+        max_bytes=256 * 1024,
+        max_redirects=3,
+        retries=1,
+        backoff=0.01,
+        max_retry_after=0.2,
+        per_host_concurrency=4,
+        workers=4,
+        private_allowlist=("127.0.0.1/32",),
+    )
 
 
 @pytest.fixture
@@ -119,13 +129,17 @@ def demo_warehouse(request, tmp_path_factory):
     from pipeline.warehouse.db import make_engine
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
-    limits = FetchLimits(deadline=5.0, retries=0, per_host_concurrency=4, workers=4, private_allowlist=("127.0.0.1/32",))
+    limits = FetchLimits(
+        deadline=5.0, retries=0, per_host_concurrency=4, workers=4, private_allowlist=("127.0.0.1/32",)
+    )
     with fresh_warehouse(request.param, tmp_path_factory.mktemp("demo")) as url:
         engine = make_engine(url)
         with SampleSite() as site, Fetcher(limits) as fetcher:
             feeds = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)
             rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
-            Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher).run(feeds, RunOptions(triggered_by="test"))
+            Pipeline(engine, load_tagger(taxonomy), taxonomy, rules, fetcher).run(
+                feeds, RunOptions(triggered_by="test")
+            )
         yield engine
         engine.dispose()
 

@@ -1,4 +1,5 @@
 """Fault routes for the loopback test server: each one creates a real failure on the wire."""
+
 from __future__ import annotations
 
 import functools
@@ -27,12 +28,14 @@ MALFORMED_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Brok
 def status(code: int, headers: dict | None = None):
     def handler(h):
         h.send_body(code, f"status {code}".encode(), "text/plain", headers)
+
     return handler
 
 
 def body(data: bytes, content_type: str = "application/rss+xml", headers: dict | None = None):
     def handler(h):
         h.send_body(200, data.replace(b"{{BASE}}", h.server.base_url.encode()), content_type, headers)
+
     return handler
 
 
@@ -40,14 +43,17 @@ def redirect(location: str, code: int = 302):
     def handler(h):
         target = location.replace("{{BASE}}", h.server.base_url)
         h.send_body(code, b"", "text/plain", {"Location": target})
+
     return handler
 
 
 def redirect_to_host(host: str, path: str = "/fault/good.rss"):
     """A redirect to this server's port on another host name or address (e.g. 127.0.0.2, [::1])."""
+
     def handler(h):
         port = h.server.base_url.rsplit(":", 1)[1]
         h.send_body(302, b"", "text/plain", {"Location": f"http://{host}:{port}{path}"})
+
     return handler
 
 
@@ -103,11 +109,13 @@ def truncated(h):
 
 def flaky(counter: dict, failures: int, then):
     """Fails with 503 `failures` times, then behaves like `then`."""
+
     def handler(h):
         counter["calls"] = counter.get("calls", 0) + 1
         if counter["calls"] <= failures:
             return h.send_body(503, b"busy", "text/plain", {"Retry-After": "1"})
         return then(h)
+
     return handler
 
 
@@ -149,6 +157,7 @@ def fault_routes() -> dict:
 def endless_chunked(piece: bytes = b"<item>" + b"z" * 8186 + b"</item>", pause: float = 0.0, encoding: str = ""):
     """A chunked body that never ends (until the client hangs up): fast to hit the size cap, or slow to hit
     the deadline. With `encoding` the chunks are one endless compressed stream."""
+
     def handler(h):
         h.send_response(200)
         h.send_header("Content-Type", "application/rss+xml")
@@ -167,6 +176,7 @@ def endless_chunked(piece: bytes = b"<item>" + b"z" * 8186 + b"</item>", pause: 
         except OSError:
             pass
         h.close_connection = True
+
     return handler
 
 
@@ -219,7 +229,7 @@ def truncated_chunked(h):
 def truncated_gzip(h):
     """A gzip stream cut in half, with a Content-Length that matches the cut: only the decoder can tell."""
     data = gzip.compress(GOOD_RSS.replace(b"{{BASE}}", h.server.base_url.encode()) * 20)
-    h.send_body(200, data[:len(data) // 2], "application/rss+xml", {"Content-Encoding": "gzip"})
+    h.send_body(200, data[: len(data) // 2], "application/rss+xml", {"Content-Encoding": "gzip"})
 
 
 def sequence(*handlers):
@@ -229,6 +239,7 @@ def sequence(*handlers):
     def handler(h):
         calls["n"] += 1
         return handlers[min(calls["n"], len(handlers)) - 1](h)
+
     handler.calls = calls
     return handler
 
@@ -255,4 +266,5 @@ class InFlight:
                 with self._lock:
                     self.now -= 1
             return handler(h)
+
         return counted

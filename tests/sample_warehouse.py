@@ -1,5 +1,6 @@
 """Fill a warehouse once from the bundled sample site, served on 127.0.0.1 and shut down before the caller goes on
 (so that whatever runs next provably works without the network)."""
+
 from __future__ import annotations
 
 from pipeline.config import load_feeds

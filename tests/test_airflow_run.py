@@ -1,16 +1,16 @@
 """news_daily, news_trends and news_retag run by real Airflow (`dag.test()`, SQLite metadata database) against the
 bundled sample site on 127.0.0.1, into SQLite and PostgreSQL warehouses."""
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-
-import tests.airflow_env as airflow_env  # noqa: I001 - sets up Airflow's environment before airflow is imported
+from datetime import UTC, date, datetime
 
 import pytest
 import yaml
 from sqlalchemy import text
 
+import tests.airflow_env as airflow_env
 from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.warehouse.db import make_engine
 from tests.airflow_env import airflow_db  # noqa: F401 - session fixture
@@ -55,8 +55,11 @@ def states(dag_run) -> dict[str, set[str]]:
 def test_news_daily_live_then_again_then_a_past_day(dags, warehouse):
     dag = dags["news_daily"]
     with SampleSite() as site:
-        conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "private_hosts": "127.0.0.1/32"}
+        conf = {
+            "feeds_path": str(SITE_DIR / "feeds.yaml"),
+            "feeds_base_url": site.base_url,
+            "private_hosts": "127.0.0.1/32",
+        }
         first = dag.test(run_conf=conf, logical_date=None)  # a manual run without a date: no data interval
         assert first.state == "success", states(first)
         assert states(first) == {"plan": {"success"}, "process_feed": {"success"}, "finish": {"success"}}
@@ -64,23 +67,37 @@ def test_news_daily_live_then_again_then_a_past_day(dags, warehouse):
         second = dag.test(run_conf=conf)
         assert second.state == "success"
         assert counts(warehouse) == after_first
-    past = dag.test(run_conf=conf, logical_date=datetime(2025, 1, 28, tzinfo=timezone.utc))  # site down: replay
+    past = dag.test(run_conf=conf, logical_date=datetime(2025, 1, 28, tzinfo=UTC))  # site down: replay
     assert past.state == "success", states(past)
     assert counts(warehouse) == after_first
 
     assert after_first["articles"] == after_first["raw_pages"] == 35
     manifest = yaml.safe_load((SITE_DIR / "manifest.yaml").read_text(encoding="utf-8"))["articles"]
     with warehouse.connect() as conn:
-        runs = conn.execute(text("SELECT mode, status, feeds_total, feeds_failed, articles_new, interval_start, "
-                                 "interval_end FROM pipeline_runs ORDER BY id")).all()
+        runs = conn.execute(
+            text(
+                "SELECT mode, status, feeds_total, feeds_failed, articles_new, interval_start, "
+                "interval_end FROM pipeline_runs ORDER BY id"
+            )
+        ).all()
         stories = conn.execute(text("SELECT COUNT(*) FROM stories")).scalar_one()
-        founding = set(conn.execute(text(
-            "SELECT topic FROM article_tags_current WHERE url LIKE :u"), {"u": f"%{FOUNDING_ARTICLE}"}).scalars())
-        archived_that_day = conn.execute(text(  # the replay maps one task per source with pages that day
-            "SELECT COUNT(DISTINCT source_id) FROM articles WHERE day = :d"), {"d": date(2025, 1, 27)}).scalar_one()
+        founding = set(
+            conn.execute(
+                text("SELECT topic FROM article_tags_current WHERE url LIKE :u"), {"u": f"%{FOUNDING_ARTICLE}"}
+            ).scalars()
+        )
+        archived_that_day = conn.execute(
+            text(  # the replay maps one task per source with pages that day
+                "SELECT COUNT(DISTINCT source_id) FROM articles WHERE day = :d"
+            ),
+            {"d": date(2025, 1, 27)},
+        ).scalar_one()
     assert 0 < archived_that_day < 4
     assert [(r.mode, r.status, r.feeds_total, r.feeds_failed, r.articles_new) for r in runs] == [
-        ("live", "partial", 4, 1, 35), ("live", "partial", 4, 1, 0), ("replay", "ok", archived_that_day, 0, 0)]
+        ("live", "partial", 4, 1, 35),
+        ("live", "partial", 4, 1, 0),
+        ("replay", "ok", archived_that_day, 0, 0),
+    ]
     assert runs[0].interval_start is not None and runs[0].interval_end is not None
     assert str(runs[2].interval_start)[:10] == "2025-01-27" and str(runs[2].interval_end)[:10] == "2025-01-28"
     assert {"diplomacy", "defence"} <= founding
@@ -106,8 +123,11 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
 
     taxonomy_file = PROJECT_ROOT / "config" / "taxonomy.yaml"
     with SampleSite() as site:
-        conf = {"feeds_path": str(SITE_DIR / "feeds.yaml"), "feeds_base_url": site.base_url,
-                "private_hosts": "127.0.0.1/32"}
+        conf = {
+            "feeds_path": str(SITE_DIR / "feeds.yaml"),
+            "feeds_base_url": site.base_url,
+            "private_hosts": "127.0.0.1/32",
+        }
         assert dags["news_daily"].test(run_conf=conf).state == "success"
     old = load_taxonomy(taxonomy_file).version
     revised = yaml.safe_load(taxonomy_file.read_text(encoding="utf-8"))
@@ -116,8 +136,14 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
         revised["gazetteer"] = str(taxonomy_file.parent / revised["gazetteer"])
     (tmp_path / "taxonomy.yaml").write_text(yaml.safe_dump(revised, allow_unicode=True), encoding="utf-8")
     retag = dags["news_retag"]
-    every_day = {"start_date": "2025-01-01", "end_date": "2026-12-31", "taxonomy_path": str(tmp_path / "taxonomy.yaml"),
-                 "dry_run": False, "make_current": True, "taxonomy_version": ""}  # complete: dag.test() keeps conf
+    every_day = {
+        "start_date": "2025-01-01",
+        "end_date": "2026-12-31",
+        "taxonomy_path": str(tmp_path / "taxonomy.yaml"),
+        "dry_run": False,
+        "make_current": True,
+        "taxonomy_version": "",
+    }  # complete: dag.test() keeps conf
     # a new taxonomy needs its model: without one the task fails at once (no retries), saying what to run
     untrained = retag.test(run_conf={**every_day, "dry_run": True})
     assert untrained.state == "failed"
@@ -125,16 +151,21 @@ def test_news_retag_writes_the_new_version_and_the_views_follow(dags, warehouse,
     dry = retag.test(run_conf={**every_day, "dry_run": True})
     assert dry.state == "success"
     with warehouse.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
-                            ).scalar_one() == 0
+        assert (
+            conn.execute(
+                text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
+            ).scalar_one()
+            == 0
+        )
     wrong = retag.test(run_conf={**every_day, "taxonomy_version": old})
     assert wrong.state == "failed"
     done = retag.test(run_conf={**every_day, "taxonomy_version": "retag-test-2"})
     assert done.state == "success"
     with warehouse.connect() as conn:
         versions = set(conn.execute(text("SELECT DISTINCT taxonomy_version FROM article_tags_current")).scalars())
-        new_rows = conn.execute(text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
-                                ).scalar_one()
+        new_rows = conn.execute(
+            text("SELECT COUNT(*) FROM article_relevance WHERE taxonomy_version = 'retag-test-2'")
+        ).scalar_one()
     assert versions == {"retag-test-2"} and new_rows > 0
 
 

@@ -1,5 +1,6 @@
 """Smoke tests of the benchmark harness (`python -m bench …`): each runs on a tiny input and prints its tables.
 They check that the benchmarks work, never how fast anything is."""
+
 from __future__ import annotations
 
 from datetime import date

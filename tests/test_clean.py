@@ -2,8 +2,10 @@ from pipeline.extraction.clean import clean_text, normalize_text
 
 
 def test_boilerplate_lines_and_comment_tails_go(rules):
-    text = ("Moscow and Tehran signed the deal.\nFollow us on Telegram, Facebook and X.\nShare on:\n"
-            "Second paragraph of the story.\n3 Comments\nGreat article, thanks!")
+    text = (
+        "Moscow and Tehran signed the deal.\nFollow us on Telegram, Facebook and X.\nShare on:\n"
+        "Second paragraph of the story.\n3 Comments\nGreat article, thanks!"
+    )
     assert clean_text(text, rules) == "Moscow and Tehran signed the deal.\nSecond paragraph of the story."
 
 

@@ -1,4 +1,5 @@
 """The `newsmon` command line, run as a user runs it (a real subprocess)."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,15 @@ def newsmon(*args, stdin: str | None = None, env: dict | None = None):
     import os
 
     environment = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env=environment, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        timeout=300,
+    )
 
 
 def free_port() -> int:
@@ -29,8 +37,11 @@ def free_port() -> int:
 
 def test_tag_reads_and_writes_json_lines():
     lines = [
-        {"id": 1, "title": "Russia and Iran sign treaty",
-         "text": "Presidents Putin and Pezeshkian signed a strategic partnership treaty in Moscow on Friday."},
+        {
+            "id": 1,
+            "title": "Russia and Iran sign treaty",
+            "text": "Presidents Putin and Pezeshkian signed a strategic partnership treaty in Moscow on Friday.",
+        },
         {"id": 2, "title": "Weather", "text": "It rained in Paris all weekend."},
     ]
     result = newsmon("tag", stdin="\n".join(json.dumps(line) for line in lines) + "\n")
@@ -63,8 +74,11 @@ def test_extract_reads_pages_as_json_lines():
 
 def test_user_errors_are_one_line_without_traceback(tmp_path):
     bad_feeds = tmp_path / "feeds.yaml"
-    bad_feeds.write_text("feeds:\n  - name: x\n    url: https://x.example/rss\n    language: en\n    country: GB\n"
-                         "    perspective: neutral\n", encoding="utf-8")
+    bad_feeds.write_text(
+        "feeds:\n  - name: x\n    url: https://x.example/rss\n    language: en\n    country: GB\n"
+        "    perspective: neutral\n",
+        encoding="utf-8",
+    )
     cases = [
         (("run", "--feeds", str(bad_feeds), "--warehouse", f"sqlite:///{tmp_path}/w.sqlite"), "perspective: 'neutral'"),
         (("query", "topic_summary", "--warehouse", f"sqlite:///{tmp_path}/w.sqlite"), "run `newsmon db upgrade`"),
@@ -72,7 +86,10 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
         (("query", "topic_summary", "--warehouse", "not-a-url"), "not a SQLAlchemy URL"),
         (("run", "--date", "yesterday"), "'yesterday' is not a date"),
         (("run", "--date", "9999-12-31", "--warehouse", f"sqlite:///{tmp_path}/far.sqlite"), "is outside 1990-01-01"),
-        (("replay", "--from", "1900-01-01", "--warehouse", f"sqlite:///{tmp_path}/far.sqlite"), "is outside 1990-01-01"),
+        (
+            ("replay", "--from", "1900-01-01", "--warehouse", f"sqlite:///{tmp_path}/far.sqlite"),
+            "is outside 1990-01-01",
+        ),
     ]
     for args, message in cases:
         result = newsmon(*args)
@@ -142,9 +159,14 @@ def test_streams_survive_undecodable_lines_in_any_locale():
     """A lone surrogate escape (valid JSON), invalid UTF-8 and a non-object are errors for their line only."""
     good = b'{"id": 1, "text": "Russia and Iran signed a treaty."}\n'
     stdin = good + b'{"id": 2, "text": "\\ud800 Russia and Iran"}\n' + b"\xff\xfe not utf-8\n" + b"[1]\n" + good
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "tag"], input=stdin, capture_output=True,
-                            cwd=PROJECT_ROOT, env={**__import__("os").environ, "LC_ALL": "C", "LANG": "C",
-                                                   "PYTHONIOENCODING": "ascii"}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "tag"],
+        input=stdin,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        env={**__import__("os").environ, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"},
+        timeout=300,
+    )
     assert b"Traceback" not in result.stderr
     out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     assert len(out) == 5 and result.returncode == 1
@@ -160,8 +182,9 @@ def test_tag_and_extract_cap_what_one_line_may_cost():
     out = json.loads(result.stdout)
     assert out["truncated"].startswith("tagged the first 50000 of") and out["relevant"]
     page = "<html><body><article><p>" + ("Russia and Iran signed a deal. " * 120_000) + "</p></article></body></html>"
-    result = newsmon("extract", stdin=json.dumps({"id": "p", "html": page}) + "\n",
-                     env={"NEWSMON_MAX_EXTRACT_BYTES": "200000"})
+    result = newsmon(
+        "extract", stdin=json.dumps({"id": "p", "html": page}) + "\n", env={"NEWSMON_MAX_EXTRACT_BYTES": "200000"}
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["truncated"].startswith("page cut at 200000 of") and len(out["text"]) < 200_000

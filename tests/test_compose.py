@@ -1,20 +1,25 @@
 """docker-compose.yaml and Dockerfile, checked without Docker: the services of the official Airflow 3.3 pattern,
 their shared settings, mounted folders, and that every file they reference exists."""
+
 from __future__ import annotations
 
 import re
 from importlib.metadata import version
 from pathlib import Path
 
-import tests.airflow_env  # noqa: F401,I001 - Airflow's test environment before airflow.sdk is imported
-
 import pytest
 import yaml
 
+import tests.airflow_env  # noqa: F401 - Airflow's test environment before airflow.sdk is imported
+
 REPO = Path(__file__).resolve().parent.parent
-AIRFLOW_SERVICES = {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
-                    "airflow-dag-processor": "dag-processor", "airflow-worker": "celery worker",
-                    "airflow-triggerer": "triggerer"}
+AIRFLOW_SERVICES = {
+    "airflow-apiserver": "api-server",
+    "airflow-scheduler": "scheduler",
+    "airflow-dag-processor": "dag-processor",
+    "airflow-worker": "celery worker",
+    "airflow-triggerer": "triggerer",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +44,16 @@ def test_every_airflow_container_shares_the_same_settings(compose):
     services = compose["services"]
     airflow = {name: services[name] for name in [*AIRFLOW_SERVICES, "airflow-init"]}
     envs = {name: service["environment"] for name, service in airflow.items()}
-    shared = ("AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__API_AUTH__JWT_SECRET",
-              "AIRFLOW__API__SECRET_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__BROKER_URL",
-              "AIRFLOW_CONN_NEWS_WAREHOUSE", "AIRFLOW__CORE__AUTH_MANAGER")
+    shared = (
+        "AIRFLOW__CORE__EXECUTOR",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+        "AIRFLOW__API_AUTH__JWT_SECRET",
+        "AIRFLOW__API__SECRET_KEY",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__BROKER_URL",
+        "AIRFLOW_CONN_NEWS_WAREHOUSE",
+        "AIRFLOW__CORE__AUTH_MANAGER",
+    )
     for key in shared:
         values = {name: env.get(key) for name, env in envs.items()}
         assert len(set(values.values())) == 1 and None not in values.values(), (key, values)
@@ -49,7 +61,10 @@ def test_every_airflow_container_shares_the_same_settings(compose):
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"] and env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
-    assert "@redis:6379" in env["AIRFLOW__CELERY__BROKER_URL"] and "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert (
+        "@redis:6379" in env["AIRFLOW__CELERY__BROKER_URL"]
+        and "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    )
     for service in airflow.values():
         assert service["build"] == "." and service["image"] == airflow["airflow-scheduler"]["image"]
 

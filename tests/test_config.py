@@ -1,9 +1,10 @@
 """Configuration files are validated on load with file, line and key in the message; settings fail fast."""
+
 from __future__ import annotations
 
 import pytest
 
-from pipeline.config import ConfigError, TOPIC_IDS, PERSPECTIVES, load_cleaning, load_feeds, load_taxonomy
+from pipeline.config import PERSPECTIVES, TOPIC_IDS, ConfigError, load_cleaning, load_feeds, load_taxonomy
 from pipeline.sample.server import SITE_DIR
 from pipeline.settings import PROJECT_ROOT, SettingsError, load_settings
 
@@ -42,12 +43,15 @@ def test_taxonomy_has_every_topic_and_a_version():
     assert all(t.terms for t in taxonomy.topics)
 
 
-@pytest.mark.parametrize("replace, line, key, problem", [
-    ("perspective: western", 6, "feeds[0].perspective", "'westrn' is not one of"),
-    ("country: GB", 5, "feeds[0].country", "'gb' is not valid"),
-    ("language: en", 4, "feeds[0].language", "'xx' is not one of"),
-    ("url: https://a.example/rss", 3, "feeds[0].url", "'ftp://a' is not valid"),
-])
+@pytest.mark.parametrize(
+    "replace, line, key, problem",
+    [
+        ("perspective: western", 6, "feeds[0].perspective", "'westrn' is not one of"),
+        ("country: GB", 5, "feeds[0].country", "'gb' is not valid"),
+        ("language: en", 4, "feeds[0].language", "'xx' is not one of"),
+        ("url: https://a.example/rss", 3, "feeds[0].url", "'ftp://a' is not valid"),
+    ],
+)
 def test_a_bad_feed_line_is_named(tmp_path, replace, line, key, problem):
     bad_value = {"perspective": "westrn", "country": "gb", "language": "xx", "url": "ftp://a"}[replace.split(":")[0]]
     path = write(tmp_path, GOOD_FEED.replace(replace, f"{replace.split(':')[0]}: {bad_value}"))
@@ -101,8 +105,9 @@ def _taxonomy_with(tmp_path, edit) -> str:
     source = (PROJECT_ROOT / "config" / "taxonomy.yaml").read_text(encoding="utf-8")
     edited = edit(source)
     assert edited != source
-    (tmp_path / "gazetteer.yaml").write_text((PROJECT_ROOT / "config" / "gazetteer.yaml").read_text(encoding="utf-8"),
-                                             encoding="utf-8")
+    (tmp_path / "gazetteer.yaml").write_text(
+        (PROJECT_ROOT / "config" / "gazetteer.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     path = tmp_path / "taxonomy.yaml"
     path.write_text(edited, encoding="utf-8")
     return str(path)
@@ -116,14 +121,16 @@ def test_taxonomy_rejects_an_unknown_top_level_key(tmp_path):
 
 def _set_overrides(topic: str, overrides: str):
     """An edit that sets one topic's `overridden_by` list."""
+
     def edit(text):
         start = text.index(f"\n  {topic}:")
         end = text.index("\n  ", start + 3 + len(topic))
-        while not text[end + 3].isalpha() or text[end + 3:].split(":", 1)[0].count(" "):
+        while not text[end + 3].isalpha() or text[end + 3 :].split(":", 1)[0].count(" "):
             end = text.index("\n  ", end + 1)  # the next topic key (two spaces, a word, a colon)
         block = text[start:end]
         line = next(line for line in block.splitlines() if line.strip().startswith("overridden_by:"))
         return text[:start] + block.replace(line, f"    overridden_by: [{overrides}]") + text[end:]
+
     return edit
 
 
@@ -142,7 +149,8 @@ def test_taxonomy_rejects_an_override_cycle(tmp_path):
 def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(20))
+        for i in range(20)
+    )
     path = write(tmp_path, "feeds:\n  - name: A\n    url: http://example.org/feed\n" + bomb)
     with pytest.raises(ConfigError, match=r"feeds.yaml:5: invalid YAML: aliases \(\*name\) are not allowed"):
         load_feeds(path)
@@ -170,12 +178,18 @@ def test_the_rules_grammar_words_are_data_in_the_taxonomy_file(tmp_path):
 
 def test_values_too_long_for_the_warehouse_are_file_line_errors(tmp_path):
     long_name = "N" * 300
-    path = write(tmp_path, f"feeds:\n  - name: {long_name}\n    url: http://example.org/feed\n    language: en\n"
-                           "    country: GB\n    perspective: western\n")
+    path = write(
+        tmp_path,
+        f"feeds:\n  - name: {long_name}\n    url: http://example.org/feed\n    language: en\n"
+        "    country: GB\n    perspective: western\n",
+    )
     with pytest.raises(ConfigError, match=r"feeds.yaml:2: feeds\[0\].name: is 300 characters long; at most 200 fit"):
         load_feeds(path)
-    nul = write(tmp_path, 'feeds:\n  - name: "A\\0B"\n    url: http://example.org/feed\n    language: en\n'
-                          "    country: GB\n    perspective: western\n")
+    nul = write(
+        tmp_path,
+        'feeds:\n  - name: "A\\0B"\n    url: http://example.org/feed\n    language: en\n'
+        "    country: GB\n    perspective: western\n",
+    )
     with pytest.raises(ConfigError, match=r"feeds.yaml:2: feeds\[0\].name: contains a NUL character"):
         load_feeds(nul)
 

@@ -1,6 +1,7 @@
 """feedparser's own test feeds replayed through our parser: nothing raises and no entry that feedparser recovers
 is lost. Files about HTTP are served from 127.0.0.1 with their `Header:` lines and fetched like a real feed;
 `newsmon feed` must give the same entries from the saved file; a bounded fuzz run mutates the corpus."""
+
 from __future__ import annotations
 
 import codecs
@@ -24,10 +25,19 @@ from pipeline.textutil import plain_text
 CORPUS = PROJECT_ROOT.parent / "shared" / "bench-data" / "feeds-corpus"
 ABSENT = f"feeds corpus not found at {CORPUS} (it lives in ../shared/bench-data beside the repository)"
 _HEADER_LINE = re.compile(r"^\s*Header:\s*([^:\s]+):[ \t]*(.*?)\s*$", re.MULTILINE)
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_SNIFF = {b"\x00\x00\x00<": "utf-32-be", b"<\x00\x00\x00": "utf-32-le", b"\x00<\x00?": "utf-16-be",
-          b"<\x00?\x00": "utf-16-le"}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SNIFF = {
+    b"\x00\x00\x00<": "utf-32-be",
+    b"<\x00\x00\x00": "utf-32-le",
+    b"\x00<\x00?": "utf-16-be",
+    b"<\x00?\x00": "utf-16-le",
+}
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -61,8 +71,10 @@ def corpus_headers(data: bytes) -> dict[str, str]:
 
 def expected_entries(parsed) -> list[tuple]:
     """What must survive of each entry feedparser itself recovered: title, link and id."""
-    return [(plain_text(e.get("title")) or None, (e.get("link") or "").strip() or None, e.get("id") or None)
-            for e in parsed.entries]
+    return [
+        (plain_text(e.get("title")) or None, (e.get("link") or "").strip() or None, e.get("id") or None)
+        for e in parsed.entries
+    ]
 
 
 def our_entries(parsed, links_of: list) -> list[tuple]:
@@ -99,6 +111,7 @@ def serve_file(data: bytes, headers: dict[str, str]):
 
     def handler(h):
         h.send_body(200, data, content_type, headers)
+
     return handler
 
 
@@ -107,8 +120,10 @@ def http_corpus():
     files = [p for p in corpus_files() if served_over_http(p)]
     if not files:
         pytest.skip(ABSENT)
-    routes = {f"/{p.relative_to(CORPUS).as_posix()}": serve_file(p.read_bytes(), corpus_headers(p.read_bytes()))
-              for p in files}
+    routes = {
+        f"/{p.relative_to(CORPUS).as_posix()}": serve_file(p.read_bytes(), corpus_headers(p.read_bytes()))
+        for p in files
+    }
     with SampleSite(routes=routes) as site:
         yield site
 
@@ -163,13 +178,37 @@ def test_feed_command_says_when_a_file_is_not_a_feed(capsys, tmp_path):
 
 # ---------------------------------------------------------------------------------------------------- fuzzing
 HOSTILE = [
-    b"&#xD800;", b"&#x110000;", b"&#99999999999999999999;", b"&#0;", b"\x00", b"\x01\x1b\x7f", b"\xed\xa0\x80",
-    b"\xff\xfe", b"\xef\xbb\xbf", b"<![CDATA[", b"]]>", b"<", b"&", b"&amp", b"<item>", b"</item>", b"<entry>",
-    b'<!ENTITY a "' + b"x" * 2000 + b'">', b"&a;" * 200,
+    b"&#xD800;",
+    b"&#x110000;",
+    b"&#99999999999999999999;",
+    b"&#0;",
+    b"\x00",
+    b"\x01\x1b\x7f",
+    b"\xed\xa0\x80",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"<![CDATA[",
+    b"]]>",
+    b"<",
+    b"&",
+    b"&amp",
+    b"<item>",
+    b"</item>",
+    b"<entry>",
+    b'<!ENTITY a "' + b"x" * 2000 + b'">',
+    b"&a;" * 200,
     b'<!DOCTYPE rss [<!ENTITY b "yyyy"><!ATTLIST item z CDATA "q">',
-    b"]>", b"<!ENTITY", b"<!DOCTYPE x [", b"<pubDate>Mon, 01 Jan 0000 00:00:00 GMT</pubDate>",
-    b"<updated>99999-12-31T00:00:00Z</updated>", b"<link>javascript:alert(1)</link>", b"<guid>\x00</guid>",
-    b"<script>alert(1)</script>", b'<?xml version="1.0" encoding="utf-16"?>', b"<" * 500, b"<b>" * 2000,
+    b"]>",
+    b"<!ENTITY",
+    b"<!DOCTYPE x [",
+    b"<pubDate>Mon, 01 Jan 0000 00:00:00 GMT</pubDate>",
+    b"<updated>99999-12-31T00:00:00Z</updated>",
+    b"<link>javascript:alert(1)</link>",
+    b"<guid>\x00</guid>",
+    b"<script>alert(1)</script>",
+    b'<?xml version="1.0" encoding="utf-16"?>',
+    b"<" * 500,
+    b"<b>" * 2000,
 ]
 
 
@@ -187,19 +226,19 @@ def mutate(data: bytes, rng: random.Random, donors: list[bytes]) -> bytes:
         elif kind == 1:
             data = data[:at]
         elif kind == 2:
-            data = data[:at] + data[at:at + rng.randint(1, 400)] * rng.randint(2, 20) + data[at:]
+            data = data[:at] + data[at : at + rng.randint(1, 400)] * rng.randint(2, 20) + data[at:]
         elif kind == 3:
             data = data[:at] + rng.choice(HOSTILE) + data[at:]
         else:
             donor = rng.choice(donors)
-            data = data[:at] + donor[rng.randrange(len(donor) + 1):]
+            data = data[:at] + donor[rng.randrange(len(donor) + 1) :]
     return data
 
 
 def recovered_by_feedparser(data: bytes, headers: dict) -> int:
     try:
         return len(feedparser.parse(io.BytesIO(data), response_headers=headers).entries)
-    except Exception:  # noqa: BLE001 - feedparser raising recovers nothing
+    except Exception:
         return 0
 
 

@@ -1,20 +1,30 @@
 """DAG integrity and structure: the dags folder loads without errors, fast, with tags and retries, and each DAG is
 wired as documented (schedule, mapping, pool, params, assets)."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
-
-import tests.airflow_env as airflow_env  # noqa: I001 - sets up Airflow's environment before airflow is imported
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+import tests.airflow_env as airflow_env
 
 pytestmark = pytest.mark.airflow
 
 EXPECTED_DAGS = {"news_daily", "news_retag", "news_trends"}
-HEAVY_MODULES = ("trafilatura", "bs4", "lxml", "feedparser", "httpx", "pipeline.runs.live", "pipeline.warehouse",
-                 "sqlalchemy.dialects.postgresql", "psycopg")
+HEAVY_MODULES = (
+    "trafilatura",
+    "bs4",
+    "lxml",
+    "feedparser",
+    "httpx",
+    "pipeline.runs.live",
+    "pipeline.warehouse",
+    "sqlalchemy.dialects.postgresql",
+    "psycopg",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +48,12 @@ def test_every_file_parses_in_under_a_second(dagbag):
 
 def test_dag_files_import_nothing_heavy_at_top_level():
     """Parsing a DAG file must not load extraction, HTTP or database libraries (those live in task bodies)."""
-    code = ("import runpy, sys, airflow.sdk\n"
-            "before = set(sys.modules)\n"
-            f"for f in {sorted(str(p) for p in airflow_env.DAGS_FOLDER.glob('*.py'))!r}: runpy.run_path(f)\n"
-            f"print(sorted(m for m in set(sys.modules) - before if m.startswith({HEAVY_MODULES!r})))")
+    code = (
+        "import runpy, sys, airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        f"for f in {sorted(str(p) for p in airflow_env.DAGS_FOLDER.glob('*.py'))!r}: runpy.run_path(f)\n"
+        f"print(sorted(m for m in set(sys.modules) - before if m.startswith({HEAVY_MODULES!r})))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
@@ -64,13 +76,14 @@ def test_news_daily_covers_a_full_day(dagbag):
     dag = dagbag.dags["news_daily"]
     assert isinstance(dag.timetable, CronDataIntervalTimetable)
     timetable = coerce_to_core_timetable(dag.timetable)
-    interval = timetable.infer_manual_data_interval(run_after=datetime(2025, 1, 28, 15, tzinfo=timezone.utc))
-    assert (interval.start, interval.end) == (datetime(2025, 1, 27, tzinfo=timezone.utc),
-                                              datetime(2025, 1, 28, tzinfo=timezone.utc))
+    interval = timetable.infer_manual_data_interval(run_after=datetime(2025, 1, 28, 15, tzinfo=UTC))
+    assert (interval.start, interval.end) == (datetime(2025, 1, 27, tzinfo=UTC), datetime(2025, 1, 28, tzinfo=UTC))
     from airflow.timetables.base import TimeRestriction
 
-    first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=TimeRestriction(
-        earliest=datetime(2025, 1, 1, tzinfo=timezone.utc), latest=None, catchup=True))
+    first = timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=datetime(2025, 1, 1, tzinfo=UTC), latest=None, catchup=True),
+    )
     assert first.data_interval.end - first.data_interval.start == timedelta(days=1)
 
 
@@ -101,8 +114,7 @@ def test_news_retag_is_manual_with_typed_params(dagbag):
     dag = dagbag.dags["news_retag"]
     assert type(dag.timetable).__name__ == "NullTimetable"
     params = dag.params.dump()
-    assert set(params) == {"start_date", "end_date", "taxonomy_version", "taxonomy_path", "dry_run",
-                           "make_current"}
+    assert set(params) == {"start_date", "end_date", "taxonomy_version", "taxonomy_path", "dry_run", "make_current"}
     schema = {name: dag.params.get_param(name).schema for name in params}
     assert schema["start_date"]["format"] == "date" and schema["dry_run"]["type"] == "boolean"
     from airflow.sdk.exceptions import ParamValidationError
@@ -113,15 +125,16 @@ def test_news_retag_is_manual_with_typed_params(dagbag):
 
 # ---------------------------------------------------------------- the wiring helpers
 
+
 def test_mode_follows_the_run_type_and_interval():
     from pipeline_airflow.daily_tasks import choose_mode
 
-    now = datetime(2026, 3, 2, 1, tzinfo=timezone.utc)
-    assert choose_mode("auto", "scheduled", datetime(2026, 3, 2, tzinfo=timezone.utc), now) == "live"
-    assert choose_mode("auto", "manual", datetime(2026, 3, 2, tzinfo=timezone.utc), now) == "live"
-    assert choose_mode("auto", "backfill", datetime(2026, 3, 2, tzinfo=timezone.utc), now) == "replay"
-    assert choose_mode("auto", "scheduled", datetime(2026, 2, 20, tzinfo=timezone.utc), now) == "replay"
-    assert choose_mode("live", "backfill", datetime(2026, 2, 20, tzinfo=timezone.utc), now) == "live"
+    now = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    assert choose_mode("auto", "scheduled", datetime(2026, 3, 2, tzinfo=UTC), now) == "live"
+    assert choose_mode("auto", "manual", datetime(2026, 3, 2, tzinfo=UTC), now) == "live"
+    assert choose_mode("auto", "backfill", datetime(2026, 3, 2, tzinfo=UTC), now) == "replay"
+    assert choose_mode("auto", "scheduled", datetime(2026, 2, 20, tzinfo=UTC), now) == "replay"
+    assert choose_mode("live", "backfill", datetime(2026, 2, 20, tzinfo=UTC), now) == "live"
     with pytest.raises(ValueError):
         choose_mode("sometimes", "manual", now, now)
 
@@ -131,10 +144,10 @@ def test_runs_without_a_logical_date_cover_the_day_before_they_were_queued():
 
     from pipeline_airflow.daily_tasks import run_interval
 
-    queued = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    queued = datetime(2026, 3, 2, 9, tzinfo=UTC)
     context = {"dag_run": SimpleNamespace(run_after=queued)}  # no data_interval_* keys, as Airflow leaves them
     assert run_interval(context) == (queued - timedelta(days=1), queued)
-    day = (datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 3, 2, tzinfo=timezone.utc))
+    day = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))
     assert run_interval({**context, "data_interval_start": day[0], "data_interval_end": day[1]}) == day
 
 
@@ -143,8 +156,16 @@ def test_the_warehouse_connection_becomes_a_sqlalchemy_url():
 
     from pipeline_airflow.connection import WarehouseConnectionError, url_from_connection
 
-    pg = Connection(conn_id="news_warehouse", conn_type="postgres", host="db", port=5432, login="newsmon",
-                    password="s3cret", schema="warehouse", extra='{"sslmode": "require"}')
+    pg = Connection(
+        conn_id="news_warehouse",
+        conn_type="postgres",
+        host="db",
+        port=5432,
+        login="newsmon",
+        password="s3cret",
+        schema="warehouse",
+        extra='{"sslmode": "require"}',
+    )
     assert url_from_connection(pg) == "postgresql+psycopg://newsmon:s3cret@db:5432/warehouse?sslmode=require"
     sqlite = Connection(conn_id="news_warehouse", conn_type="sqlite", host="/data/warehouse.sqlite")
     assert url_from_connection(sqlite) == "sqlite:////data/warehouse.sqlite"

@@ -1,4 +1,5 @@
 """The evaluation: scores, error listing, labelled-file reading, the dev set's make-up, and `newsmon eval`."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,19 @@ def test_newsmon_eval_prints_scores(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "eval/devset" in out and "sample site manifest" in out and "topics (macro F1)" in out
     path = tmp_path / "one.jsonl"
-    path.write_text(json.dumps({"id": "a", "lang": "en", "title": "", "relevant": True, "topics": ["defence"],
-                                "text": "Russia will deliver Su-35 fighter jets to Iran."}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "lang": "en",
+                "title": "",
+                "relevant": True,
+                "topics": ["defence"],
+                "text": "Russia will deliver Su-35 fighter jets to Iran.",
+            }
+        )
+        + "\n"
+    )
     assert main(["eval", str(path), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["sets"][str(path)]["relevance_f1"] == 1.0 and scores["taxonomy_version"]

@@ -1,8 +1,9 @@
 """Extraction on the bundled sample pages (real files), including the article this project started from."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -29,7 +30,7 @@ def test_the_founding_article_is_extracted_clean(rules, tagger):
     assert "Follow us on" not in result.text and "Share on:" not in result.text
     assert result.title == "Russia and Iran sign a new 20-year strategic partnership"
     assert result.authors == ("Fabio Di Felice",)
-    assert result.published_at.date() == datetime(2025, 1, 28, tzinfo=timezone.utc).date()
+    assert result.published_at.date() == datetime(2025, 1, 28, tzinfo=UTC).date()
     assert result.method == "trafilatura" and result.language == "en"
     assert result.canonical_url == f"{BASE}/{FLAGSHIP['path']}"
     tags = tagger.tag(result.title, result.text)
@@ -39,7 +40,7 @@ def test_the_founding_article_is_extracted_clean(rules, tagger):
     for tag in topics.values():
         evidence = tag.evidence
         assert evidence.field == "text"
-        assert result.text[evidence.start:evidence.end] == evidence.text
+        assert result.text[evidence.start : evidence.end] == evidence.text
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=lambda a: a["path"].rsplit("/", 1)[-1])
@@ -71,8 +72,11 @@ def test_reader_comments_are_not_article_text(rules):
 
 
 def test_fallback_is_used_when_trafilatura_finds_too_little(rules):
-    paragraphs = "".join(f"<p>Paragraph {i} about the corridor between Russia and Iran, with enough words "
-                         f"to be read as article text by a paragraph-density extractor.</p>" for i in range(8))
+    paragraphs = "".join(
+        f"<p>Paragraph {i} about the corridor between Russia and Iran, with enough words "
+        f"to be read as article text by a paragraph-density extractor.</p>"
+        for i in range(8)
+    )
     html = f"<html><body><div><span>x</span></div><table><tr><td>{paragraphs}</td></tr></table></body></html>"
     result = extract_article(html, "https://example.org/a", rules)
     assert result.method == "fallback"
@@ -86,8 +90,14 @@ def test_mangled_markup_never_raises(rules):
 
 
 def test_charset_from_the_http_header_wins(rules):
-    text = "<html><head><title>Россия и Иран</title></head><body><article><p>" + "Россия и Иран подписали договор. " * 30 + "</p></article></body></html>"
-    result = extract_article(text.encode("cp1251"), "https://example.org/ru", rules, content_type="text/html; charset=windows-1251")
+    text = (
+        "<html><head><title>Россия и Иран</title></head><body><article><p>"
+        + "Россия и Иран подписали договор. " * 30
+        + "</p></article></body></html>"
+    )
+    result = extract_article(
+        text.encode("cp1251"), "https://example.org/ru", rules, content_type="text/html; charset=windows-1251"
+    )
     assert result.title == "Россия и Иран" and result.language == "ru"
 
 
@@ -102,13 +112,16 @@ def test_cli_output_shape(rules):
 def test_a_big_page_is_extracted_in_a_child_process_under_a_time_budget(rules):
     from pipeline.extraction.extract import ExtractionTimeout, extract_bounded
 
-    html = ("<html><head><title>Russia and Iran</title></head><body><article>"
-            + "<p>Russia and Iran signed a gas agreement in Moscow on Tuesday, officials said.</p>" * 4000
-            + "</article></body></html>").encode()
+    html = (
+        "<html><head><title>Russia and Iran</title></head><body><article>"
+        + "<p>Russia and Iran signed a gas agreement in Moscow on Tuesday, officials said.</p>" * 4000
+        + "</article></body></html>"
+    ).encode()
     isolated = extract_bounded(html, "https://example.org/a", rules, seconds=120, isolate_bytes=100_000)
     assert isolated.text.startswith("Russia and Iran signed") and isolated.method != "none"
     with pytest.raises(ExtractionTimeout, match="over its|longer than its 0.1 s budget"):
         extract_bounded(html, "https://example.org/a", rules, seconds=0.1, isolate_bytes=100_000)
-    small = extract_bounded(html[:5000] + b"</article></body></html>", "https://example.org/a", rules, seconds=0.1,
-                            isolate_bytes=100_000)  # under the threshold: in place, no budget
+    small = extract_bounded(
+        html[:5000] + b"</article></body></html>", "https://example.org/a", rules, seconds=0.1, isolate_bytes=100_000
+    )  # under the threshold: in place, no budget
     assert small.text

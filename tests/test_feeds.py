@@ -1,8 +1,9 @@
 """Feed parsing from bytes: typed entries, problems reported beside the result, never an exception."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.fetching.feeds import check_date, defuse_feed, parse_feed
@@ -21,7 +22,7 @@ def test_entries_are_typed_with_dates_in_utc():
     assert parsed.is_feed and parsed.problem is None and parsed.version == "rss20"
     first, future, old = parsed.entries
     assert first.title == "A & B" and first.summary == "Sum" and first.guid.endswith("g1")
-    assert first.published_at == datetime(2025, 1, 28, 6, 30, tzinfo=timezone.utc)
+    assert first.published_at == datetime(2025, 1, 28, 6, 30, tzinfo=UTC)
     assert future.url == "https://example.org/relative"
     assert future.published_at is None and "in the future" in future.date_problem
     assert old.published_at is None and "before 1990" in old.date_problem
@@ -48,8 +49,13 @@ def test_invalid_character_references_do_not_lose_the_feed():
 
 
 def test_entity_expansion_bomb_is_defused():
-    lol = b'<!DOCTYPE rss [<!ENTITY a "' + b"x" * 10000 + b'">' + b"".join(
-        b'<!ENTITY a%d "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">' % i for i in range(6)) + b"]>"
+    lol = (
+        b'<!DOCTYPE rss [<!ENTITY a "'
+        + b"x" * 10000
+        + b'">'
+        + b"".join(b'<!ENTITY a%d "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">' % i for i in range(6))
+        + b"]>"
+    )
     data = RSS.replace(b'<rss version="2.0">', lol + b'<rss version="2.0">').replace(b"A &amp; B", b"&a5;")
     started = time.monotonic()
     parsed = parse_feed(data, {})
@@ -60,9 +66,9 @@ def test_entity_expansion_bomb_is_defused():
 
 
 def test_date_checks():
-    now = datetime(2025, 2, 1, tzinfo=timezone.utc)
-    assert check_date(datetime(2025, 1, 31), now) == (datetime(2025, 1, 31, tzinfo=timezone.utc), None)
-    assert check_date(datetime(2025, 3, 1, tzinfo=timezone.utc), now)[0] is None
+    now = datetime(2025, 2, 1, tzinfo=UTC)
+    assert check_date(datetime(2025, 1, 31), now) == (datetime(2025, 1, 31, tzinfo=UTC), None)
+    assert check_date(datetime(2025, 3, 1, tzinfo=UTC), now)[0] is None
 
 
 def test_sample_site_feeds_parse(sample_site):

@@ -1,4 +1,5 @@
 """The HTTP client against a real server on 127.0.0.1 that produces each fault on the wire."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,20 +26,23 @@ def fetcher(limits):
         yield client
 
 
-@pytest.mark.parametrize("path, status, reason_part", [
-    ("/fault/500", "temporary", "500"),
-    ("/fault/503", "temporary", "503"),
-    ("/fault/404", "permanent", "404"),
-    ("/fault/410", "permanent", "410"),
-    ("/fault/loop-a", "permanent", "redirect loop"),
-    ("/fault/chain-1", "permanent", "more than 3 redirects"),
-    ("/fault/oversized", "permanent", "cap"),
-    ("/fault/gzip-bomb", "permanent", "cap"),
-    ("/fault/br-bomb", "permanent", "cap"),
-    ("/fault/truncated", "temporary", ""),
-    ("/fault/to-file", "refused", "scheme file"),
-    ("/fault/304", "not_modified", "304"),
-])
+@pytest.mark.parametrize(
+    "path, status, reason_part",
+    [
+        ("/fault/500", "temporary", "500"),
+        ("/fault/503", "temporary", "503"),
+        ("/fault/404", "permanent", "404"),
+        ("/fault/410", "permanent", "410"),
+        ("/fault/loop-a", "permanent", "redirect loop"),
+        ("/fault/chain-1", "permanent", "more than 3 redirects"),
+        ("/fault/oversized", "permanent", "cap"),
+        ("/fault/gzip-bomb", "permanent", "cap"),
+        ("/fault/br-bomb", "permanent", "cap"),
+        ("/fault/truncated", "temporary", ""),
+        ("/fault/to-file", "refused", "scheme file"),
+        ("/fault/304", "not_modified", "304"),
+    ],
+)
 def test_each_fault_is_classified(site, fetcher, path, status, reason_part):
     result = fetcher.fetch(site.url(path))
     assert result.status == status, result
@@ -123,12 +127,15 @@ def test_redirect_hop_to_an_internal_address_is_refused(site, limits, path):
     assert result.final_url.startswith(("http://169.254.169.254", "http://10.11.12.13"))
 
 
-@pytest.mark.parametrize("url", [
-    "http://0x7f000001:{port}/fault/good.rss",  # hexadecimal spelling of 127.0.0.1
-    "http://2130706433:{port}/fault/good.rss",  # decimal spelling
-    "http://[::ffff:127.0.0.1]:{port}/fault/good.rss",  # IPv4-mapped IPv6
-    "http://localhost:{port}/fault/good.rss",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0x7f000001:{port}/fault/good.rss",  # hexadecimal spelling of 127.0.0.1
+        "http://2130706433:{port}/fault/good.rss",  # decimal spelling
+        "http://[::ffff:127.0.0.1]:{port}/fault/good.rss",  # IPv4-mapped IPv6
+        "http://localhost:{port}/fault/good.rss",
+    ],
+)
 def test_other_spellings_of_loopback_are_refused(site, limits, url):
     production = dataclasses.replace(limits, private_allowlist=())
     port = site.base_url.rsplit(":", 1)[1]
@@ -151,8 +158,15 @@ def test_conditional_get_headers_are_sent(sample_site, limits):
     assert first.status == "ok" and second.status == "not_modified"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("5", 5.0), ("999999", 30.0), ("garbage", None), ("", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("5", 5.0),
+        ("999999", 30.0),
+        ("garbage", None),
+        ("", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
 def test_retry_after_parsing(value, expected):
     assert parse_retry_after(value, cap=30.0) == expected

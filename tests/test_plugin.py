@@ -1,6 +1,7 @@
 """The "Russia–Iran monitor" page: registered with Airflow, refused to anonymous callers and served to logged-in
 users through Airflow's own auth manager, read-only on the warehouse, escaping everything, and rendered by a real
 headless Chromium against a warehouse filled from the sample site."""
+
 from __future__ import annotations
 
 import json
@@ -10,20 +11,19 @@ import subprocess
 import threading
 import time
 
-import tests.airflow_env  # noqa: F401,I001 - sets up Airflow's environment before airflow is imported
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+import tests.airflow_env  # noqa: F401 - sets up Airflow's environment before airflow is imported
+from pipeline.warehouse.db import make_engine
 from pipeline.warehouse.overview import Overview, overview, read_only_engine, topic_week_articles
 from pipeline.warehouse.summaries import refresh_summaries
-from pipeline.warehouse.db import make_engine
 from tests.airflow_env import airflow_db  # noqa: F401 - session fixture
 from tests.sample_warehouse import fill_from_sample_site
 
 pytestmark = pytest.mark.airflow
-HOSTILE_TITLE = '<img src=x onerror="document.title=\'pwned\'">Hostile headline'
+HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\">Hostile headline"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -101,8 +101,13 @@ def test_the_page_escapes_what_it_renders():
     from pipeline_airflow.monitor import render_page
 
     hostile = '<script>alert("x")</script>'
-    data = Overview(weeks=["2025-01-27"], topics={hostile: {"2025-01-27": 2}}, perspectives={hostile: {hostile: 2}},
-                    gaps={"2025-01-27": hostile}, busiest=(hostile, "2025-01-27"))
+    data = Overview(
+        weeks=["2025-01-27"],
+        topics={hostile: {"2025-01-27": 2}},
+        perspectives={hostile: {hostile: 2}},
+        gaps={"2025-01-27": hostile},
+        busiest=(hostile, "2025-01-27"),
+    )
     page = render_page(data)
     assert hostile not in page and page.count("<script") == 2  # the JSON block and the page's own script
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -114,9 +119,8 @@ def test_the_monitor_reads_the_warehouse_read_only(engine):
     try:
         with reader.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar_one() == 0
-        with pytest.raises(DBAPIError):
-            with reader.begin() as conn:
-                conn.execute(text("DELETE FROM articles"))
+        with pytest.raises(DBAPIError), reader.begin() as conn:
+            conn.execute(text("DELETE FROM articles"))
     finally:
         reader.dispose()
 
@@ -162,6 +166,7 @@ def test_before_any_run_the_page_says_so_and_creates_nothing(api_client, tmp_pat
 
 # ---------------------------------------------------------------- in a real browser
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -197,9 +202,18 @@ def test_chromium_renders_the_charts_and_an_evidence_sentence(monitor_server, de
     busiest = overview(engine).busiest
     evidence = topic_week_articles(engine, *busiest)[-1]["evidence"]
     engine.dispose()
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000",
-               "--dump-dom", monitor_server]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        monitor_server,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     dom = result.stdout
     assert "<html" in dom, result.stderr[-2000:]

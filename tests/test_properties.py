@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis): URL normalization and text cleaning are idempotent and their output is
 storable; the tagger's evidence offsets always slice back to the evidence text. Example counts and deadlines
 are fixed so that the run is deterministic and bounded in time (derandomize: the same examples every run)."""
+
 from __future__ import annotations
 
 import re
@@ -11,24 +12,68 @@ import pytest
 
 pytest.importorskip("hypothesis", reason="hypothesis is a test dependency: pip install -e '.[test]'")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pipeline.extraction.clean import clean_text, normalize_text  # noqa: E402
-from pipeline.textutil import plain_text  # noqa: E402
-from pipeline.fetching.urls import TRACKING_PARAMS, clean_url, normalize_url, url_hash  # noqa: E402
+from pipeline.extraction.clean import clean_text, normalize_text
+from pipeline.fetching.urls import TRACKING_PARAMS, clean_url, normalize_url, url_hash
+from pipeline.textutil import plain_text
 
-BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+BOUNDED = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MARKUP = re.compile(r"</?[a-zA-Z]")
 
 # ------------------------------------------------------------------ URLs
-labels = st.sampled_from(["www", "m", "mobile", "amp", "news", "example", "tass", "irna", "xn--e1afmkfd", "ru",
-                          "com", "ir", "org", "EXAMPLE", "Пример", "co"])
+labels = st.sampled_from(
+    [
+        "www",
+        "m",
+        "mobile",
+        "amp",
+        "news",
+        "example",
+        "tass",
+        "irna",
+        "xn--e1afmkfd",
+        "ru",
+        "com",
+        "ir",
+        "org",
+        "EXAMPLE",
+        "Пример",
+        "co",
+    ]
+)
 segments = st.one_of(
-    st.sampled_from(["amp", "AMP", "article", "2025", "01", "..", ".", "", "index.html", "story.amp.html",
-                     "a b", "%41%2F", "новости", "خبر", "~user", "a;b=c", "x.amp", "%7e", "%ZZ"]),
+    st.sampled_from(
+        [
+            "amp",
+            "AMP",
+            "article",
+            "2025",
+            "01",
+            "..",
+            ".",
+            "",
+            "index.html",
+            "story.amp.html",
+            "a b",
+            "%41%2F",
+            "новости",
+            "خبر",
+            "~user",
+            "a;b=c",
+            "x.amp",
+            "%7e",
+            "%ZZ",
+        ]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=6),
 )
 params = st.tuples(
@@ -73,12 +118,51 @@ def test_clean_urls_carry_no_tracking_parameters_or_fragment(url):
 # ------------------------------------------------------------------ text
 hostile_text = st.one_of(
     st.text(max_size=200),  # any code point, surrogates and controls included
-    st.lists(st.sampled_from([
-        "Russia", " and ", "Iran", "<b>", "</b>", "<script>alert(1)</script>", "&lt;i&gt;", "&amp;lt;p&amp;gt;",
-        "&amp;", "&#xD800;", "&#0;", "\x00", "\x1b", "\r\n", "\n", "\u2028", "\u00a0", "Ã©", "Ã¨", "â€™", "Ð Ð¾",
-        "e\u0301", "\u0418\u0306", "ي", "\u200c", "\ufeff", "<!-- c -->", "<", ">", "&", "Share on:", "  ",
-        "Follow us on Telegram, Facebook and X.", "café", "\U0001F600", "<br/>", "&nbsp;", "<p>",
-    ]), max_size=30).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "Russia",
+                " and ",
+                "Iran",
+                "<b>",
+                "</b>",
+                "<script>alert(1)</script>",
+                "&lt;i&gt;",
+                "&amp;lt;p&amp;gt;",
+                "&amp;",
+                "&#xD800;",
+                "&#0;",
+                "\x00",
+                "\x1b",
+                "\r\n",
+                "\n",
+                "\u2028",
+                "\u00a0",
+                "Ã©",
+                "Ã¨",
+                "â€™",
+                "Ð Ð¾",
+                "e\u0301",
+                "\u0418\u0306",
+                "ي",
+                "\u200c",
+                "\ufeff",
+                "<!-- c -->",
+                "<",
+                ">",
+                "&",
+                "Share on:",
+                "  ",
+                "Follow us on Telegram, Facebook and X.",
+                "café",
+                "\U0001f600",
+                "<br/>",
+                "&nbsp;",
+                "<p>",
+            ]
+        ),
+        max_size=30,
+    ).map("".join),
 )
 
 
@@ -110,14 +194,76 @@ def test_cleaning_is_idempotent(rules, value):
 
 
 # ------------------------------------------------------------------ tagger offsets
-words = st.sampled_from([
-    "Russia", "Iran", "Russian", "Iranian", "Moscow", "Tehran", "Putin", "Pezeshkian", "Kremlin", "treaty",
-    "signed", "agreed", "gas", "oil", "drone", "drones", "Su-35", "S-300", "Bushehr", "nuclear", "railway",
-    "Rasht–Astara", "sanctions", "wheat", "bank", "Mir", "Shetab", "satellite", "Soyuz", "ISIS-K", "defence",
-    "Россия", "России", "Иран", "Ирана", "Москва", "Тегеран", "газ", "договор", "подписали", "ёлка",
-    "ایران", "روسیه", "تهران", "مسکو", "قرارداد", "پهپاد", "مي\u200cشود", "ك", "ي", "۱۴۰۳",
-    "İstanbul", "ß", "ﬁ", "e\u0301", "Ⅻ", "\U0001F680", "and", "with", "the", ",", ".", ";", " — ", "\n", "  ",
-])
+words = st.sampled_from(
+    [
+        "Russia",
+        "Iran",
+        "Russian",
+        "Iranian",
+        "Moscow",
+        "Tehran",
+        "Putin",
+        "Pezeshkian",
+        "Kremlin",
+        "treaty",
+        "signed",
+        "agreed",
+        "gas",
+        "oil",
+        "drone",
+        "drones",
+        "Su-35",
+        "S-300",
+        "Bushehr",
+        "nuclear",
+        "railway",
+        "Rasht–Astara",
+        "sanctions",
+        "wheat",
+        "bank",
+        "Mir",
+        "Shetab",
+        "satellite",
+        "Soyuz",
+        "ISIS-K",
+        "defence",
+        "Россия",
+        "России",
+        "Иран",
+        "Ирана",
+        "Москва",
+        "Тегеран",
+        "газ",
+        "договор",
+        "подписали",
+        "ёлка",
+        "ایران",
+        "روسیه",
+        "تهران",
+        "مسکو",
+        "قرارداد",
+        "پهپاد",
+        "مي\u200cشود",
+        "ك",
+        "ي",
+        "۱۴۰۳",
+        "İstanbul",
+        "ß",
+        "ﬁ",
+        "e\u0301",
+        "Ⅻ",
+        "\U0001f680",
+        "and",
+        "with",
+        "the",
+        ",",
+        ".",
+        ";",
+        " — ",
+        "\n",
+        "  ",
+    ]
+)
 
 
 @st.composite
@@ -127,8 +273,13 @@ def articles(draw) -> tuple[str, str]:
     return title, text
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(articles())
 def test_tagger_evidence_offsets_slice_back_to_the_evidence(tagger, article):
     title, text = article
@@ -138,4 +289,4 @@ def test_tagger_evidence_offsets_slice_back_to_the_evidence(tagger, article):
     spans += list(getattr(result, "entities", ()))
     for span in spans:
         source = title if span.field == "title" else text
-        assert source[span.start:span.end] == span.text, (span, source)
+        assert source[span.start : span.end] == span.text, (span, source)

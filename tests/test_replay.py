@@ -1,8 +1,9 @@
 """Replay of the raw archive: no network, same rows before and after, tags follow the taxonomy in use."""
+
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 
 import pytest
@@ -10,24 +11,32 @@ from sqlalchemy import text
 
 from pipeline.config import FeedSource
 from pipeline.fetching.http import Fetcher
-from pipeline.tagging import Tagger
 from pipeline.runs.archive import archive_page_url, fetch_archive_entries, load_archive_history
+from pipeline.runs.live import Pipeline
 from pipeline.runs.replay import days_of, replay_interval
-from pipeline.vocabulary import RunMode
-from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SampleSite
+from pipeline.tagging import Tagger
+from pipeline.vocabulary import RunMode
 from pipeline.warehouse.db import make_engine
 from tests.conftest import WAREHOUSE_KINDS, fresh_warehouse
 from tests.sample_warehouse import fill_from_sample_site
 
-TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources",
-          "fetch_log")
-ALL_TIME = (datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
-TREATY_WEEK = (datetime(2025, 1, 27, tzinfo=timezone.utc), datetime(2025, 2, 3, tzinfo=timezone.utc))
+TABLES = (
+    "sources",
+    "articles",
+    "feed_items",
+    "raw_pages",
+    "article_topics",
+    "article_relevance",
+    "article_sources",
+    "fetch_log",
+)
+ALL_TIME = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+TREATY_WEEK = (datetime(2025, 1, 27, tzinfo=UTC), datetime(2025, 2, 3, tzinfo=UTC))
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def counts(engine) -> dict[str, int]:
@@ -37,10 +46,15 @@ def counts(engine) -> dict[str, int]:
 
 def snapshot(engine) -> dict:
     with engine.connect() as conn:
-        articles = {r[0]: tuple(r[1:]) for r in conn.execute(text(
-            "SELECT id, title, text, day, story_id, extraction_method FROM articles"))}
-        topics = sorted(conn.execute(text(
-            "SELECT article_id, taxonomy_version, topic, evidence, evidence_start FROM article_topics")).all())
+        articles = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute(text("SELECT id, title, text, day, story_id, extraction_method FROM articles"))
+        }
+        topics = sorted(
+            conn.execute(
+                text("SELECT article_id, taxonomy_version, topic, evidence, evidence_start FROM article_topics")
+            ).all()
+        )
     return {"articles": articles, "topics": topics}
 
 
@@ -71,22 +85,35 @@ def test_replay_is_offline_and_idempotent(loaded, taxonomy, rules):
     second = replay_interval(loaded, taxonomy, rules, *ALL_TIME).counts
     assert dataclasses.asdict(second) == dataclasses.asdict(first)
     with loaded.connect() as conn:
-        run = conn.execute(text("SELECT mode, status, items_seen, articles_new, triggered_by FROM pipeline_runs "
-                                "WHERE id = :id"), {"id": run_id}).one()
+        run = conn.execute(
+            text("SELECT mode, status, items_seen, articles_new, triggered_by FROM pipeline_runs WHERE id = :id"),
+            {"id": run_id},
+        ).one()
     assert tuple(run) == ("replay", "ok", 35, 0, "test")
 
 
 def test_replay_restores_one_interval_and_leaves_the_rest(loaded, taxonomy, rules):
     before = snapshot(loaded)
     with loaded.begin() as conn:
-        inside = conn.execute(text("SELECT id FROM articles WHERE day >= :a AND day < :b ORDER BY id"),
-                              {"a": date(2025, 1, 27), "b": date(2025, 2, 3)}).scalars().all()
-        outside = conn.execute(text("SELECT id FROM articles WHERE day < :a ORDER BY id"),
-                               {"a": date(2025, 1, 27)}).scalars().all()
+        inside = (
+            conn.execute(
+                text("SELECT id FROM articles WHERE day >= :a AND day < :b ORDER BY id"),
+                {"a": date(2025, 1, 27), "b": date(2025, 2, 3)},
+            )
+            .scalars()
+            .all()
+        )
+        outside = (
+            conn.execute(text("SELECT id FROM articles WHERE day < :a ORDER BY id"), {"a": date(2025, 1, 27)})
+            .scalars()
+            .all()
+        )
         assert inside and outside
         damaged = [inside[0], outside[0]]
         for article_id in damaged:
-            conn.execute(text("UPDATE articles SET text = 'damaged', title = 'damaged' WHERE id = :id"), {"id": article_id})
+            conn.execute(
+                text("UPDATE articles SET text = 'damaged', title = 'damaged' WHERE id = :id"), {"id": article_id}
+            )
             conn.execute(text("DELETE FROM article_topics WHERE article_id = :id"), {"id": article_id})
     result = replay_interval(loaded, taxonomy, rules, *TREATY_WEEK).counts
     assert result.articles_updated == 1
@@ -104,8 +131,11 @@ def test_replay_with_a_new_taxonomy_writes_the_new_version(loaded, taxonomy, rul
     revised = dataclasses.replace(taxonomy, version="replay-test-2")
     replay_interval(loaded, revised, rules, *ALL_TIME, tagger=Tagger(revised, tagger.model))
     with loaded.connect() as conn:
-        versions = dict(conn.execute(text(
-            "SELECT taxonomy_version, COUNT(*) FROM article_relevance GROUP BY taxonomy_version")).all())
+        versions = dict(
+            conn.execute(
+                text("SELECT taxonomy_version, COUNT(*) FROM article_relevance GROUP BY taxonomy_version")
+            ).all()
+        )
         current = conn.execute(text("SELECT version FROM taxonomy_versions WHERE is_current = TRUE")).scalar_one()
         in_view = conn.execute(text("SELECT DISTINCT taxonomy_version FROM article_tags_current")).scalars().all()
     assert versions == {taxonomy.version: 35, "replay-test-2": 35}
@@ -116,10 +146,14 @@ def test_replay_with_a_new_taxonomy_writes_the_new_version(loaded, taxonomy, rul
 # ---------------------------------------------------------------- paged archive
 
 PAGES = {  # archive page -> (article page, publication time); newest first, as WordPress serves them
-    1: [("articles/russian-wheat-exports-iran.html", utc(2025, 1, 26, 9)),
-        ("articles/gazprom-gas-supplies-iran.html", utc(2025, 1, 20, 9))],
-    2: [("articles/lavrov-araghchi-caspian-talks.html", utc(2025, 1, 14, 9)),
-        ("articles/russia-iran-trade-turnover-2024.html", utc(2025, 1, 12, 9))],
+    1: [
+        ("articles/russian-wheat-exports-iran.html", utc(2025, 1, 26, 9)),
+        ("articles/gazprom-gas-supplies-iran.html", utc(2025, 1, 20, 9)),
+    ],
+    2: [
+        ("articles/lavrov-araghchi-caspian-talks.html", utc(2025, 1, 14, 9)),
+        ("articles/russia-iran-trade-turnover-2024.html", utc(2025, 1, 12, 9)),
+    ],
     3: [("articles/iran-china-trade-january.html", utc(2025, 1, 2, 9))],
 }
 
@@ -132,8 +166,11 @@ def paged_feed(handler):
     if page not in PAGES:
         return handler.send_body(404, b"no such page", "text/plain")
     base = handler.server.base_url
-    items = "".join(f"<item><title>{path}</title><link>{base}/{path}</link><guid>{base}/{path}</guid>"
-                    f"<pubDate>{format_datetime(when)}</pubDate></item>" for path, when in PAGES[page])
+    items = "".join(
+        f"<item><title>{path}</title><link>{base}/{path}</link><guid>{base}/{path}</guid>"
+        f"<pubDate>{format_datetime(when)}</pubDate></item>"
+        for path, when in PAGES[page]
+    )
     body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>WP</title>{items}</channel></rss>"
     return handler.send_body(200, body.encode(), "application/rss+xml")
 
@@ -145,11 +182,20 @@ def test_archive_page_url_keeps_other_parameters():
 
 def test_paged_archive_history_for_an_interval(engine, taxonomy, tagger, rules, limits):
     with SampleSite(routes={"/wp/feed/": paged_feed}) as site, Fetcher(limits) as fetcher:
-        feed = FeedSource(name="WP archive", url=f"{site.base_url}/wp/feed/", site=None, language="en", country="GB",
-                          perspective="regional", archive="wordpress_paged")
+        feed = FeedSource(
+            name="WP archive",
+            url=f"{site.base_url}/wp/feed/",
+            site=None,
+            language="en",
+            country="GB",
+            perspective="regional",
+            archive="wordpress_paged",
+        )
         entries, fetches = fetch_archive_entries(fetcher, feed, utc(2025, 1, 13), utc(2025, 1, 21))
-        assert [e.title for e in entries] == ["articles/gazprom-gas-supplies-iran.html",
-                                              "articles/lavrov-araghchi-caspian-talks.html"]
+        assert [e.title for e in entries] == [
+            "articles/gazprom-gas-supplies-iran.html",
+            "articles/lavrov-araghchi-caspian-talks.html",
+        ]
         assert len(fetches) == 2  # page 2 already reaches back past the interval's start: page 3 is not fetched
         pipeline = Pipeline(engine, tagger, taxonomy, rules, fetcher)
         run_id, source_ids = pipeline.ledger.open(RunMode.ARCHIVE, taxonomy, feeds=[feed])

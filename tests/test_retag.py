@@ -1,29 +1,32 @@
 """Re-tagging stored articles under a new taxonomy version, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
 
 from pipeline.cli import main
 from pipeline.config import FeedSource
-from pipeline.stories.minhash import StoryIndex
 from pipeline.runs.retag import current_version, pin_version, retag_articles
+from pipeline.stories.minhash import StoryIndex
 from pipeline.tagging import Tagger
 from pipeline.warehouse.batches import load_feed_batch
+from pipeline.warehouse.db import WarehouseError
 from pipeline.warehouse.pipeline_runs import start_run
 from pipeline.warehouse.sources import sync_sources
 from pipeline.warehouse.tags import record_taxonomy
-from pipeline.warehouse.db import WarehouseError
 
 from .test_warehouse import NOW, article, batch_for
 
 TEXTS = {
-    "https://example.org/jets": ("Russia to deliver jets to Iran",
-                                 "Russia will deliver Su-35 fighter jets and S-400 systems to Iran next year, "
-                                 "and Putin and Pezeshkian signed a strategic partnership treaty in Moscow."),
+    "https://example.org/jets": (
+        "Russia to deliver jets to Iran",
+        "Russia will deliver Su-35 fighter jets and S-400 systems to Iran next year, "
+        "and Putin and Pezeshkian signed a strategic partnership treaty in Moscow.",
+    ),
     "https://example.org/weather": ("Snow in Tehran", "Heavy snow closed roads in Tehran on Monday."),
     "https://example.org/rail": ("Rail loan", "Russia will lend Iran 1.3 billion euros for the Rasht–Astara railway."),
 }
@@ -85,7 +88,7 @@ def test_views_read_the_current_version_and_can_be_pinned_back(loaded, taxonomy)
     assert ("2024.test", "defence") not in view_topics(loaded)
     retag_articles(loaded, Tagger(taxonomy))
     with loaded.begin() as conn:
-        record_taxonomy(conn, taxonomy, datetime.now(timezone.utc))
+        record_taxonomy(conn, taxonomy, datetime.now(UTC))
     assert current_version(loaded) == taxonomy.version
     assert (taxonomy.version, "defence") in view_topics(loaded)
     assert {v for v, _ in view_topics(loaded)} == {taxonomy.version}

@@ -2,13 +2,14 @@
 lone surrogates, and a failed statement aborts the batch's transaction). One run per database over a feed that
 holds every trap at once; a second run must change nothing. Each test then checks one promise on the result:
 charsets decoded from bytes, text stored as clean NFC, no markup or script, every item kept exactly once."""
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
 import pytest
@@ -30,18 +31,28 @@ SENTENCES = [
     "The two presidents also discussed nuclear energy projects, including new units at Bushehr.",
 ]
 TABLES = ("articles", "feed_items", "raw_pages", "article_sources", "article_relevance", "fetch_log")
-TEXT_COLUMNS = {"articles": ("url", "title", "text", "authors", "site_name", "published_raw", "canonical_url"),
-                "feed_items": ("url", "guid", "title", "summary", "published_raw", "last_error")}
+TEXT_COLUMNS = {
+    "articles": ("url", "title", "text", "authors", "site_name", "published_raw", "canonical_url"),
+    "feed_items": ("url", "guid", "title", "summary", "published_raw", "last_error"),
+}
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def page(title: str, paragraphs: list[str], head: str = "", body_extra: str = "", charset_meta: str = "utf-8",
-         heading: str | None = None) -> str:
+def page(
+    title: str,
+    paragraphs: list[str],
+    head: str = "",
+    body_extra: str = "",
+    charset_meta: str = "utf-8",
+    heading: str | None = None,
+) -> str:
     paras = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     meta = f'<meta charset="{charset_meta}">' if charset_meta else ""
-    return (f"<!DOCTYPE html><html><head>{meta}<title>{title}</title>{head}</head><body>"
-            f"<header><nav><a href='/'>Home</a></nav></header><article><h1>{heading or title}</h1>{paras}{body_extra}"
-            f"</article><footer>Footer</footer></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title>{head}</head><body>"
+        f"<header><nav><a href='/'>Home</a></nav></header><article><h1>{heading or title}</h1>{paras}{body_extra}"
+        f"</article><footer>Footer</footer></body></html>"
+    )
 
 
 XSS = """
@@ -53,9 +64,11 @@ XSS = """
 <math><mtext><table><mglyph><style><img src=x onerror=alert('xss-mxss')></style></mglyph></table></mtext></math>
 """
 
-RUSSIAN = ["Россия и Иран подписали договор о всеобъемлющем стратегическом партнёрстве в Кремле.",
-           "Соглашение охватывает оборону, энергетику, транспорт и финансы на двадцать лет вперёд.",
-           "В Тегеране заявили, что договор углубит сотрудничество по транспортному коридору Север — Юг."]
+RUSSIAN = [
+    "Россия и Иран подписали договор о всеобъемлющем стратегическом партнёрстве в Кремле.",
+    "Соглашение охватывает оборону, энергетику, транспорт и финансы на двадцать лет вперёд.",
+    "В Тегеране заявили, что договор углубит сотрудничество по транспортному коридору Север — Юг.",
+]
 
 
 def articles() -> dict[str, tuple[bytes, str]]:
@@ -64,32 +77,60 @@ def articles() -> dict[str, tuple[bytes, str]]:
     nfd = [unicodedata.normalize("NFD", s.replace("Kremlin", "Kremlin café")) for s in SENTENCES]
     mojibake = [s.replace("Tehran", "Téhéran").encode("utf-8").decode("latin-1") for s in SENTENCES]
     hostile_chars = [s[:30] + "\x00\x01\x1b\x7f" + s[30:] + " &#xD800; &#0; &#1;" for s in SENTENCES]
-    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "LD \ud800 headline",
-                     "author": {"@type": "Person", "name": "Ann\u0000 \udfff Writer"}, "datePublished": "2025-01-28"})
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": "LD \ud800 headline",
+            "author": {"@type": "Person", "name": "Ann\u0000 \udfff Writer"},
+            "datePublished": "2025-01-28",
+        }
+    )
     return {
-        "/a/bom-vs-header.html": (b"\xef\xbb\xbf" + page("Café treaty BOM", SENTENCES).encode("utf-8"),
-                                  "text/html; charset=iso-8859-1"),  # the BOM wins over the header
-        "/a/header-vs-meta.html": (page("Договор header", RUSSIAN, charset_meta="utf-8").encode("cp1251"),
-                                   "text/html; charset=windows-1251"),  # the header wins over the meta
-        "/a/meta-only.html": (page("Договор meta", RUSSIAN, charset_meta="windows-1251").encode("cp1251"),
-                              "text/html"),
-        "/a/xml-declaration.html": (('<?xml version="1.0" encoding="windows-1251"?>'
-                                     + page("Договор xml", RUSSIAN, charset_meta="")).encode("cp1251"),
-                                    "application/xhtml+xml"),
-        "/a/wrong-header.html": (page("Договор wrong", RUSSIAN, charset_meta="windows-1251").encode("cp1251"),
-                                 utf8),  # the header lies: not valid UTF-8
-        "/a/three-way.html": (page("Договор трёх кодировок", RUSSIAN, charset_meta="koi8-r").encode("cp1251"),
-                              utf8),  # header utf-8 (invalid), <meta> koi8-r (decodes, to mojibake), bytes cp1251
+        "/a/bom-vs-header.html": (
+            b"\xef\xbb\xbf" + page("Café treaty BOM", SENTENCES).encode("utf-8"),
+            "text/html; charset=iso-8859-1",
+        ),  # the BOM wins over the header
+        "/a/header-vs-meta.html": (
+            page("Договор header", RUSSIAN, charset_meta="utf-8").encode("cp1251"),
+            "text/html; charset=windows-1251",
+        ),  # the header wins over the meta
+        "/a/meta-only.html": (page("Договор meta", RUSSIAN, charset_meta="windows-1251").encode("cp1251"), "text/html"),
+        "/a/xml-declaration.html": (
+            ('<?xml version="1.0" encoding="windows-1251"?>' + page("Договор xml", RUSSIAN, charset_meta="")).encode(
+                "cp1251"
+            ),
+            "application/xhtml+xml",
+        ),
+        "/a/wrong-header.html": (
+            page("Договор wrong", RUSSIAN, charset_meta="windows-1251").encode("cp1251"),
+            utf8,
+        ),  # the header lies: not valid UTF-8
+        "/a/three-way.html": (
+            page("Договор трёх кодировок", RUSSIAN, charset_meta="koi8-r").encode("cp1251"),
+            utf8,
+        ),  # header utf-8 (invalid), <meta> koi8-r (decodes, to mojibake), bytes cp1251
         "/a/nfd.html": (page(unicodedata.normalize("NFD", "Café treaty NFD"), nfd).encode("utf-8"), utf8),
-        "/a/mojibake.html": (page("Téhéran mojibake".encode("utf-8").decode("latin-1"), mojibake).encode("utf-8"),
-                             utf8),
+        "/a/mojibake.html": (page("Téhéran mojibake".encode().decode("latin-1"), mojibake).encode("utf-8"), utf8),
         "/a/control.html": (page("Control\x00 \x01title", hostile_chars).encode("utf-8"), utf8),
-        "/a/json-ld.html": (page("JSON-LD page", SENTENCES, head=f'<script type="application/ld+json">{ld}</script>'
-                                 '<meta name="author" content="Bob\x00 Byline">').encode("utf-8"), utf8),
-        "/a/xss.html": (page("XSS <script>alert('xss-title')</script> title", SENTENCES, body_extra=XSS,
-                             heading="XSS title").encode(), utf8),
-        "/a/xss-heading.html": (page("Heading", SENTENCES[::2], heading="A <script>alert('xss-h1')</script>head")
-                                .encode(), utf8),
+        "/a/json-ld.html": (
+            page(
+                "JSON-LD page",
+                SENTENCES,
+                head=f'<script type="application/ld+json">{ld}</script><meta name="author" content="Bob\x00 Byline">',
+            ).encode("utf-8"),
+            utf8,
+        ),
+        "/a/xss.html": (
+            page(
+                "XSS <script>alert('xss-title')</script> title", SENTENCES, body_extra=XSS, heading="XSS title"
+            ).encode(),
+            utf8,
+        ),
+        "/a/xss-heading.html": (
+            page("Heading", SENTENCES[::2], heading="A <script>alert('xss-h1')</script>head").encode(),
+            utf8,
+        ),
         "/a/dup.html": (page("Duplicate story", SENTENCES).encode(), utf8),
         "/a/no-guid.html": (page("No GUID", SENTENCES[::-1]).encode(), utf8),
         "/a/shared-guid-1.html": (page("Shared GUID one", SENTENCES[1:]).encode(), utf8),
@@ -102,26 +143,35 @@ def articles() -> dict[str, tuple[bytes, str]]:
 
 
 def feed_xml(base: str) -> bytes:
-    future = (datetime.now(timezone.utc) + timedelta(days=400)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    future = (datetime.now(UTC) + timedelta(days=400)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     items = [
-        ("BOM", "/a/bom-vs-header.html", "g-bom", ""), ("Header", "/a/header-vs-meta.html", "g-hm", ""),
-        ("Meta", "/a/meta-only.html", "g-meta", ""), ("XML decl", "/a/xml-declaration.html", "g-xml", ""),
-        ("Wrong header", "/a/wrong-header.html", "g-wrong", ""), ("Three-way", "/a/three-way.html", "g-three", ""),
+        ("BOM", "/a/bom-vs-header.html", "g-bom", ""),
+        ("Header", "/a/header-vs-meta.html", "g-hm", ""),
+        ("Meta", "/a/meta-only.html", "g-meta", ""),
+        ("XML decl", "/a/xml-declaration.html", "g-xml", ""),
+        ("Wrong header", "/a/wrong-header.html", "g-wrong", ""),
+        ("Three-way", "/a/three-way.html", "g-three", ""),
         ("NFD", "/a/nfd.html", "g-nfd", ""),
-        ("Mojibake", "/a/mojibake.html", "g-moji", ""), ("Control", "/a/control.html", "g-ctl", ""),
-        ("JSON-LD", "/a/json-ld.html", "g-ld", ""), ("XSS", "/a/xss.html", "g-xss", ""),
+        ("Mojibake", "/a/mojibake.html", "g-moji", ""),
+        ("Control", "/a/control.html", "g-ctl", ""),
+        ("JSON-LD", "/a/json-ld.html", "g-ld", ""),
+        ("XSS", "/a/xss.html", "g-xss", ""),
         ("XSS heading", "/a/xss-heading.html", "g-xss-h1", ""),
-        ("Dup", "/a/dup.html", "g-dup-1", ""), ("Dup again", "/a/dup.html?utm_source=rss", "g-dup-2", ""),
+        ("Dup", "/a/dup.html", "g-dup-1", ""),
+        ("Dup again", "/a/dup.html?utm_source=rss", "g-dup-2", ""),
         ("Dup exact", "/a/dup.html", "g-dup-1", ""),
         ("No GUID", "/a/no-guid.html", None, ""),
-        ("Shared 1", "/a/shared-guid-1.html", "g-shared", ""), ("Shared 2", "/a/shared-guid-2.html", "g-shared", ""),
+        ("Shared 1", "/a/shared-guid-1.html", "g-shared", ""),
+        ("Shared 2", "/a/shared-guid-2.html", "g-shared", ""),
         ("Future", "/a/future.html", "g-future", f"<pubDate>{future}</pubDate>"),
         ("Naive", "/a/naive.html", "g-naive", "<dc:date>2025-01-28T09:30:00</dc:date>"),
         ("Long title " * 3000, "/a/long-title.html", "g-long-title", ""),
         ("Long URL", "/a/" + "long-url-" * 300 + ".html", "g-long-url", ""),
     ]
-    xml = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-           "<channel><title>Hostile</title><link>{base}/</link>"]
+    xml = [
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<channel><title>Hostile</title><link>{base}/</link>"
+    ]
     for title, path, guid, extra in items:
         guid_xml = f'<guid isPermaLink="false">{guid}</guid>' if guid else ""
         xml.append(f"<item><title>{escape(title)}</title><link>{escape(base + path)}</link>{guid_xml}{extra}</item>")
@@ -129,7 +179,8 @@ def feed_xml(base: str) -> bytes:
         "<item><title>Feed-level hostile &#xD800; &#x110000; \x01 title</title>"
         "<description>&lt;script&gt;alert('xss-summary')&lt;/script&gt;Summary &amp;lt;b&amp;gt;"
         "double-escaped&amp;lt;/b&amp;gt; \x00 text</description>"
-        f"<link>{base}/a/gone.html\x00</link><guid>g\x00feed-level</guid></item>")
+        f"<link>{base}/a/gone.html\x00</link><guid>g\x00feed-level</guid></item>"
+    )
     xml.append("</channel></rss>")
     return "".join(xml).replace("{base}", base).encode("utf-8")
 
@@ -145,7 +196,9 @@ def hostile(request, tmp_path_factory):
     routes["/robots.txt"] = lambda h: h.send_body(200, b"User-agent: *\nAllow: /\n", "text/plain")
     taxonomy = load_taxonomy(PROJECT_ROOT / "config" / "taxonomy.yaml")
     rules = load_cleaning(PROJECT_ROOT / "config" / "cleaning.yaml")
-    limits = FetchLimits(deadline=5.0, retries=0, workers=4, per_host_concurrency=4, private_allowlist=("127.0.0.1/32",))
+    limits = FetchLimits(
+        deadline=5.0, retries=0, workers=4, per_host_concurrency=4, private_allowlist=("127.0.0.1/32",)
+    )
     source = FeedSource(name="hostile", url="", site=None, language="en", country="GB", perspective="western")
     with fresh_warehouse(request.param, tmp_path_factory.mktemp("hostile")) as url, SampleSite(routes=routes) as site:
         engine = make_engine(url)
@@ -162,6 +215,7 @@ def hostile(request, tmp_path_factory):
 def _serve(data: bytes, content_type: str):
     def handler(h):
         h.send_body(200, data.replace(b"{{BASE}}", h.server.base_url.encode()), content_type)
+
     return handler
 
 
@@ -208,8 +262,13 @@ def test_charsets_are_decoded_from_the_bytes(hostile):
     engine, base, *_ = hostile
     stored = article_by_path(engine, base)
     assert stored["/a/bom-vs-header.html"]["title"].startswith("Café treaty")
-    for path in ("/a/header-vs-meta.html", "/a/meta-only.html", "/a/xml-declaration.html", "/a/wrong-header.html",
-                 "/a/three-way.html"):
+    for path in (
+        "/a/header-vs-meta.html",
+        "/a/meta-only.html",
+        "/a/xml-declaration.html",
+        "/a/wrong-header.html",
+        "/a/three-way.html",
+    ):
         assert "Россия и Иран подписали договор" in stored[path]["text"], path
         assert stored[path]["title"].startswith("Договор"), path
     # three declarations that disagree: the one that reads as Russian wins, and the language follows
@@ -248,8 +307,14 @@ def test_script_style_and_xss_payloads_are_absent_from_stored_text(hostile):
     xss = stored["/a/xss.html"]
     assert "ministry added that talks would continue" in xss["text"]
     with engine.connect() as conn:
-        values = [v for row in conn.execute(text("SELECT title, text, authors FROM articles WHERE url NOT LIKE "
-                                                 "'%xss-heading%'")).all() for v in row if v]
+        values = [
+            v
+            for row in conn.execute(
+                text("SELECT title, text, authors FROM articles WHERE url NOT LIKE '%xss-heading%'")
+            ).all()
+            for v in row
+            if v
+        ]
         values += [v for row in conn.execute(text("SELECT title, summary FROM feed_items")).all() for v in row if v]
     for value in values:
         assert "xss-" not in value and "<script" not in value.lower() and "onerror" not in value, value[:200]

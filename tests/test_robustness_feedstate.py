@@ -2,11 +2,12 @@
 content, an ETag that never changes), failures by kind (slowed down, never deleted), pages that are not feeds,
 permanent redirects to something that does not work, partial bodies, and the per-host limit across a whole run.
 Every case runs the real pipeline against a real server on 127.0.0.1, into SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -23,8 +24,10 @@ ITEM = "<item><title>{title}</title><link>{base}/gone/{slug}</link><guid>urn:sto
 
 def rss(base: str, *slugs: str) -> bytes:
     items = "".join(ITEM.format(title=f"Story {s}", base=base, slug=s) for s in slugs)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
-            f"<link>{base}/</link>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>{base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 class MisbehavingFeed:
@@ -84,6 +87,7 @@ def fast(limits):
 def pipeline_run(engine, taxonomy, tagger, rules, fast):
     def go(feeds, **kwargs):
         return run(engine, taxonomy, tagger, rules, fast, feeds, **kwargs)
+
     return go
 
 
@@ -103,6 +107,7 @@ def sqlite_engine(tmp_path):
 def sqlite_run(sqlite_engine, taxonomy, tagger, rules, fast):
     def go(feeds, **kwargs):
         return run(sqlite_engine, taxonomy, tagger, rules, fast, feeds, **kwargs)
+
     return go
 
 
@@ -136,9 +141,10 @@ def test_a_304_for_changed_content_is_believed_for_two_days_at_most(engine, pipe
         lied = pipeline_run(feeds)
         assert lied.feeds[0].status == "not_modified" and guids(engine) == {"a"}
         with engine.begin() as conn:  # the full fetch of the first run is now three days old
-            conn.execute(text("UPDATE fetch_log SET fetched_day = :day, fetched_at = :at"),
-                         {"day": (datetime.now(timezone.utc) - timedelta(days=3)).date(),
-                          "at": datetime.now(timezone.utc) - timedelta(days=3)})
+            conn.execute(
+                text("UPDATE fetch_log SET fetched_day = :day, fetched_at = :at"),
+                {"day": (datetime.now(UTC) - timedelta(days=3)).date(), "at": datetime.now(UTC) - timedelta(days=3)},
+            )
         caught = pipeline_run(feeds)
     assert server_feed.seen[2] == (None, None)  # validators no longer trusted: an unconditional request
     assert caught.feeds[0].status == "ok"
@@ -149,8 +155,11 @@ def test_a_bad_answer_advances_no_validator(sqlite_engine, sqlite_run):
     """HTML or an empty body where the feed was (not_a_feed), or a partial body (temporary): the next request
     still sends the validators of the last good feed, and no item is read from the bad answer."""
     engine = sqlite_engine
-    bad_answers = {"html": body(HTML_PAGE, "text/html", {"ETag": '"bad"'}),
-                   "empty": body(b"", "application/rss+xml", {"ETag": '"bad"'}), "truncated": truncated}
+    bad_answers = {
+        "html": body(HTML_PAGE, "text/html", {"ETag": '"bad"'}),
+        "empty": body(b"", "application/rss+xml", {"ETag": '"bad"'}),
+        "truncated": truncated,
+    }
     good = {name: MisbehavingFeed("honest") for name in bad_answers}
 
     def once_bad(name):
@@ -159,7 +168,9 @@ def test_a_bad_answer_advances_no_validator(sqlite_engine, sqlite_run):
         def handler(h):
             calls["n"] += 1
             return bad_answers[name](h) if calls["n"] == 2 else good[name](h)
+
         return handler
+
     with SampleSite(routes={f"/{name}.rss": once_bad(name) for name in bad_answers}) as site:
         feeds = [feed(name, site.url(f"/{name}.rss")) for name in bad_answers]
         sqlite_run(feeds)
@@ -169,8 +180,13 @@ def test_a_bad_answer_advances_no_validator(sqlite_engine, sqlite_run):
         for server_feed in good.values():
             server_feed.change("a", "b", new_etag=True)
         sqlite_run(feeds)
-        logged = dict(rows(engine, "SELECT s.name, f.status FROM fetch_log f JOIN sources s ON s.id = f.source_id "
-                                   "WHERE f.kind = 'feed' AND f.run_id = 2"))
+        logged = dict(
+            rows(
+                engine,
+                "SELECT s.name, f.status FROM fetch_log f JOIN sources s ON s.id = f.source_id "
+                "WHERE f.kind = 'feed' AND f.run_id = 2",
+            )
+        )
     expected = {"html": "not_a_feed", "empty": "not_a_feed", "truncated": "temporary"}
     assert {name: report.status for name, report in failed.items()} == expected == logged
     assert all(report.counts.items_seen == 0 and report.reason for report in failed.values())
@@ -186,8 +202,13 @@ def failing_state(engine):
 
 def test_failures_slow_a_feed_down_by_kind_and_never_delete_it(engine, pipeline_run, taxonomy):
     server_feed = MisbehavingFeed("honest")
-    routes = {"/feed.rss": server_feed, "/gone.rss": status(410), "/missing.rss": status(404),
-              "/broken.rss": status(500), "/html.rss": body(HTML_PAGE, "text/html")}
+    routes = {
+        "/feed.rss": server_feed,
+        "/gone.rss": status(410),
+        "/missing.rss": status(404),
+        "/broken.rss": status(500),
+        "/html.rss": body(HTML_PAGE, "text/html"),
+    }
     with SampleSite(routes=routes) as site:
         feeds = [feed(path.strip("/").removesuffix(".rss"), site.url(path)) for path in routes]
         pipeline_run(feeds)  # run 1: every failing feed fails once
@@ -196,8 +217,11 @@ def test_failures_slow_a_feed_down_by_kind_and_never_delete_it(engine, pipeline_
         after_two = {name: (failures, retry_at) for name, failures, retry_at, _ in failing_state(engine)}
         pipeline_run(feeds)  # run 3: they are skipped; the 5xx feed fails a third time and is slowed down
         third = {name: failures for name, failures, _, _ in failing_state(engine)}
-        skipped = rows(engine, "SELECT COUNT(*) FROM fetch_log f JOIN sources s ON s.id = f.source_id "
-                               "WHERE s.name = 'gone' AND f.kind = 'feed'")[0][0]
+        skipped = rows(
+            engine,
+            "SELECT COUNT(*) FROM fetch_log f JOIN sources s ON s.id = f.source_id "
+            "WHERE s.name = 'gone' AND f.kind = 'feed'",
+        )[0][0]
     assert after_two["gone"][0] == 2 and after_two["gone"][1] is not None
     assert after_two["missing"][1] is not None and after_two["html"][1] is not None
     assert after_two["broken"] == (2, None)  # temporary failures get more patience
@@ -211,9 +235,13 @@ def test_failures_slow_a_feed_down_by_kind_and_never_delete_it(engine, pipeline_
 def test_the_slowdown_grows_and_is_capped_by_kind():
     from pipeline.warehouse.sources import next_fetch_after
 
-    now = datetime(2025, 1, 28, tzinfo=timezone.utc)
-    days = {kind: [(next_fetch_after(kind, n, now) - now).days if next_fetch_after(kind, n, now) else 0
-                   for n in range(1, 12)] for kind in ("temporary", "permanent", "not_a_feed", "refused")}
+    now = datetime(2025, 1, 28, tzinfo=UTC)
+    days = {
+        kind: [
+            (next_fetch_after(kind, n, now) - now).days if next_fetch_after(kind, n, now) else 0 for n in range(1, 12)
+        ]
+        for kind in ("temporary", "permanent", "not_a_feed", "refused")
+    }
     assert days["temporary"] == [0, 0, 1, 2, 4, 7, 7, 7, 7, 7, 7]
     assert days["permanent"] == days["not_a_feed"] == days["refused"] == [0, 1, 2, 4, 8, 16, 30, 30, 30, 30, 30]
     assert next_fetch_after("ok", 0, now) is None and next_fetch_after("not_modified", 0, now) is None
@@ -234,8 +262,9 @@ def test_a_dead_feed_keeps_its_history_and_comes_back(sqlite_engine, sqlite_run)
         skipped = pipeline_run(feeds)
         assert skipped.feeds[0].status == "skipped" and "slowed down" in skipped.feeds[0].reason
         with engine.begin() as conn:  # time passes
-            conn.execute(text("UPDATE sources SET next_fetch_after = :past"),
-                         {"past": datetime.now(timezone.utc) - timedelta(minutes=1)})
+            conn.execute(
+                text("UPDATE sources SET next_fetch_after = :past"), {"past": datetime.now(UTC) - timedelta(minutes=1)}
+            )
         server_feed.change("a", "b", new_etag=True)
         site.server.routes["/feed.rss"] = server_feed
         back = pipeline_run(feeds)
@@ -254,8 +283,13 @@ def test_the_stored_url_changes_only_on_a_permanent_redirect_to_a_working_feed(e
         "/cut.rss": False,  # 301 to a truncated body
         "/hop-302": False,  # 301 then 302: not moved for good
     }
-    routes = {"/good.rss": body(rss("{{BASE}}", "a")), "/missing.rss": status(404),
-              "/page.html": body(HTML_PAGE, "text/html"), "/cut.rss": truncated, "/hop-302": redirect("/good.rss", 302)}
+    routes = {
+        "/good.rss": body(rss("{{BASE}}", "a")),
+        "/missing.rss": status(404),
+        "/page.html": body(HTML_PAGE, "text/html"),
+        "/cut.rss": truncated,
+        "/hop-302": redirect("/good.rss", 302),
+    }
     routes.update({f"/old{target}": redirect(target, 301) for target in targets})
     with SampleSite(routes=routes) as site:
         pipeline_run([feed(target, site.url(f"/old{target}")) for target in targets])
@@ -286,8 +320,14 @@ def test_the_per_host_limit_holds_for_a_whole_run_of_many_feeds(sqlite_engine, t
         site.server.routes.update({f"/gone/{n}-{k}": in_flight.wrap(status(404)) for n in range(12) for k in (1, 2)})
         site.server.routes["/robots.txt"] = in_flight.wrap(body(b"User-agent: *\nAllow: /\n", "text/plain"))
         polite = dataclasses.replace(fast, per_host_concurrency=2, workers=8)
-        report = run(sqlite_engine, taxonomy, tagger, rules, polite, [feed(f"f{n}", site.url(f"/feed-{n}.rss"))
-                                                               for n in range(12)])
+        report = run(
+            sqlite_engine,
+            taxonomy,
+            tagger,
+            rules,
+            polite,
+            [feed(f"f{n}", site.url(f"/feed-{n}.rss")) for n in range(12)],
+        )
     assert report.counts.feeds_ok == 12
     assert in_flight.total == 12 + 24 + 1
     assert in_flight.peak == 2

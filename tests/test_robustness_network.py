@@ -4,6 +4,7 @@ never answer, Retry-After in every form, and the per-host limit seen from the se
 
 No test here opens a connection to anything but 127.0.0.1: `dial_log` replaces the socket layer's connect so
 that any other address is refused before a packet leaves (and recorded, so that a test can assert on it)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,15 +13,28 @@ import threading
 import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from pipeline.fetching.http import Fetcher, parse_retry_after
 from pipeline.sample.server import SampleSite
-from tests.faults import (GOOD_RSS, InFlight, body, drip_headers, endless_chunked, fault_routes, redirect,
-                          reset_before_response, reset_mid_body, sequence, status, truncated_chunked, truncated_gzip)
+from tests.faults import (
+    GOOD_RSS,
+    InFlight,
+    body,
+    drip_headers,
+    endless_chunked,
+    fault_routes,
+    redirect,
+    reset_before_response,
+    reset_mid_body,
+    sequence,
+    status,
+    truncated_chunked,
+    truncated_gzip,
+)
 
 PUBLIC_LOOKING = "93.184.215.14"  # a global address that is never dialled: dial_log refuses it
 
@@ -36,6 +50,7 @@ def dial_log(monkeypatch):
         if address[0] != "127.0.0.1":
             raise ConnectionRefusedError(f"test: {address[0]} is not dialled from this machine")
         return real(address, *args, **kwargs)
+
     monkeypatch.setattr(socket, "create_connection", guarded)
     return dialled
 
@@ -103,6 +118,7 @@ def test_dns_rebinding_has_no_window(site, limits, dial_log, monkeypatch):
         lookups.append(host)
         address = PUBLIC_LOOKING if len(lookups) == 1 else "127.0.0.1"
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     strict = dataclasses.replace(limits, private_allowlist=(), retries=1)
     result = fetch(strict, f"http://rebind.test:{port}/fault/good.rss")
@@ -112,20 +128,33 @@ def test_dns_rebinding_has_no_window(site, limits, dial_log, monkeypatch):
     assert site.requests == []
 
 
-@pytest.mark.parametrize("host", [
-    "0177.0.0.1",  # octal
-    "127.1",  # short form
-    "0x7f.1",  # mixed hexadecimal short form
-    "127.000.000.001",
-    "0.0.0.0", "0",  # "this host": connects to loopback on Linux
-    "[::1]", "[::]",
-    "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:127.0.0.1]",  # IPv4-mapped, two spellings
-    "[::127.0.0.1]",  # IPv4-compatible (deprecated)
-    "[64:ff9b::7f00:1]",  # NAT64
-    "[2002:7f00:1::]",  # 6to4 around 127.0.0.1
-    "[fe80::1]", "[fc00::1]",  # link-local, unique local
-    "169.254.169.254", "100.64.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "198.18.0.1", "224.0.0.1",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0177.0.0.1",  # octal
+        "127.1",  # short form
+        "0x7f.1",  # mixed hexadecimal short form
+        "127.000.000.001",
+        "0.0.0.0",
+        "0",  # "this host": connects to loopback on Linux
+        "[::1]",
+        "[::]",
+        "[::ffff:7f00:1]",
+        "[0:0:0:0:0:ffff:127.0.0.1]",  # IPv4-mapped, two spellings
+        "[::127.0.0.1]",  # IPv4-compatible (deprecated)
+        "[64:ff9b::7f00:1]",  # NAT64
+        "[2002:7f00:1::]",  # 6to4 around 127.0.0.1
+        "[fe80::1]",
+        "[fc00::1]",  # link-local, unique local
+        "169.254.169.254",
+        "100.64.0.1",
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.0.1",
+        "198.18.0.1",
+        "224.0.0.1",
+    ],
+)
 def test_internal_addresses_in_any_spelling_are_refused_before_connecting(site, production, dial_log, host):
     port = site.base_url.rsplit(":", 1)[1]
     result = fetch(production, f"http://{host}:{port}/fault/good.rss", private_allowlist=())
@@ -133,10 +162,13 @@ def test_internal_addresses_in_any_spelling_are_refused_before_connecting(site, 
     assert dial_log == [] and site.requests == []
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.org@127.0.0.1:{port}/fault/good.rss",  # the host is what follows the @
-    "http://127.0.0.1:{port}#@example.org/fault/good.rss",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org@127.0.0.1:{port}/fault/good.rss",  # the host is what follows the @
+        "http://127.0.0.1:{port}#@example.org/fault/good.rss",
+    ],
+)
 def test_url_tricks_resolve_to_the_real_host_and_are_refused(site, production, dial_log, url):
     port = site.base_url.rsplit(":", 1)[1]
     result = fetch(production, url.format(port=port), private_allowlist=())
@@ -144,11 +176,18 @@ def test_url_tricks_resolve_to_the_real_host_and_are_refused(site, production, d
     assert site.requests == []
 
 
-@pytest.mark.parametrize("path, reason", [
-    ("/to-javascript", "invalid URL"), ("/to-data", "invalid URL"), ("/to-octal-private", "invalid URL"),
-    ("/to-ftp", "scheme ftp"), ("/fault/to-file", "scheme file"),  # (httpx rejects the first three itself)
-    ("/to-hex-metadata", "non-public"), ("/to-mapped-private", "non-public"),
-])
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/to-javascript", "invalid URL"),
+        ("/to-data", "invalid URL"),
+        ("/to-octal-private", "invalid URL"),
+        ("/to-ftp", "scheme ftp"),
+        ("/fault/to-file", "scheme file"),  # (httpx rejects the first three itself)
+        ("/to-hex-metadata", "non-public"),
+        ("/to-mapped-private", "non-public"),
+    ],
+)
 def test_a_redirect_hop_to_an_unsafe_target_is_refused(site, production, dial_log, path, reason):
     result = fetch(production, site.url(path))
     assert result.status == "refused" and reason in result.reason, result
@@ -216,8 +255,9 @@ def test_a_closed_port_is_a_temporary_failure(limits):
     assert result.status == "temporary" and "Connect" in result.reason
 
 
-@pytest.mark.parametrize("path", ["/reset-mid-body", "/reset-before-response", "/truncated-chunked",
-                                  "/truncated-gzip", "/fault/truncated"])
+@pytest.mark.parametrize(
+    "path", ["/reset-mid-body", "/reset-before-response", "/truncated-chunked", "/truncated-gzip", "/fault/truncated"]
+)
 def test_truncated_and_reset_transfers_never_return_a_partial_body(site, limits, path):
     result = fetch(limits, site.url(path), retries=0)
     assert result.status == "temporary", result
@@ -226,17 +266,26 @@ def test_truncated_and_reset_transfers_never_return_a_partial_body(site, limits,
 
 # ------------------------------------------------------------------ Retry-After
 def http_date(seconds_from_now: float) -> str:
-    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now), usegmt=True)
+    return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds_from_now), usegmt=True)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("7", 7.0), ("0", 0.0), (" 12 ", 12.0),
-    ("99999999999999999999999", 30.0),  # absurdly large: capped
-    ("-5", None), ("1.5", None), ("soon", None), ("", None), ("\x00", None),  # not delay-seconds: backoff rules
-    ("Fri, 31 Dec 9999 23:59:59 GMT", 30.0),  # a date far ahead: capped
-    ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # in the past: no wait
-    ("Mon, 32 Foo 2025 25:61:61 GMT", None),  # a broken date
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("7", 7.0),
+        ("0", 0.0),
+        (" 12 ", 12.0),
+        ("99999999999999999999999", 30.0),  # absurdly large: capped
+        ("-5", None),
+        ("1.5", None),
+        ("soon", None),
+        ("", None),
+        ("\x00", None),  # not delay-seconds: backoff rules
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 30.0),  # a date far ahead: capped
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # in the past: no wait
+        ("Mon, 32 Foo 2025 25:61:61 GMT", None),  # a broken date
+    ],
+)
 def test_retry_after_variants(value, expected):
     assert parse_retry_after(value, cap=30.0) == expected
 
@@ -246,9 +295,16 @@ def test_retry_after_as_a_date_is_relative_to_now():
     assert parse_retry_after(http_date(3600), cap=30.0) == 30.0
 
 
-@pytest.mark.parametrize("code, retry_after, expected_wait", [
-    (429, "2", 2.0), (503, "999999", 5.0), (429, "garbage", 0.5), (503, None, 0.5), (429, "HTTPDATE+3", 3.0),
-])
+@pytest.mark.parametrize(
+    "code, retry_after, expected_wait",
+    [
+        (429, "2", 2.0),
+        (503, "999999", 5.0),
+        (429, "garbage", 0.5),
+        (503, None, 0.5),
+        (429, "HTTPDATE+3", 3.0),
+    ],
+)
 def test_429_and_503_wait_as_told_within_the_cap_then_succeed(site, limits, code, retry_after, expected_wait):
     headers = {"Retry-After": http_date(3) if retry_after == "HTTPDATE+3" else retry_after} if retry_after else {}
     path = f"/busy-{code}-{retry_after}"
@@ -294,6 +350,7 @@ def test_the_per_host_delay_spaces_request_starts(site, limits):
         with lock:
             starts.append(time.monotonic())
         return body(GOOD_RSS)(h)
+
     site.server.routes.update({f"/spaced-{n}": stamped for n in range(6)})
     spaced = dataclasses.replace(limits, per_host_concurrency=4, per_host_delay=0.1, workers=6)
     with Fetcher(spaced) as client, ThreadPoolExecutor(6) as pool:

@@ -1,6 +1,7 @@
 """robots.txt that misbehaves, served for real from 127.0.0.1, and the documented policy of pipeline/fetching/robots.py:
 2xx → obeyed (the first 500 KiB, read as UTF-8 with or without a BOM, else as Latin-1); 4xx → no restrictions;
 5xx, 429, timeouts, or a redirect to a refused address → the site is disallowed for this run, retried next run."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,16 +39,18 @@ def decide(server, limits, handler, path="/private/page.html"):
 
 @pytest.fixture
 def robots_limits(limits):
-    return dataclasses.replace(limits, retries=0, deadline=1.0,
-                               private_allowlist=("127.0.0.1",))
+    return dataclasses.replace(limits, retries=0, deadline=1.0, private_allowlist=("127.0.0.1",))
 
 
-@pytest.mark.parametrize("name, data", [
-    ("plain", RULES),
-    ("utf-8 BOM", b"\xef\xbb\xbf" + RULES),  # a BOM before the first line must not hide its group
-    ("CRLF", RULES.replace(b"\n", b"\r\n")),
-    ("latin-1", "User-agent: *\nDisallow: /café/\nDisallow: /private/\n".encode("latin-1")),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("plain", RULES),
+        ("utf-8 BOM", b"\xef\xbb\xbf" + RULES),  # a BOM before the first line must not hide its group
+        ("CRLF", RULES.replace(b"\n", b"\r\n")),
+        ("latin-1", "User-agent: *\nDisallow: /café/\nDisallow: /private/\n".encode("latin-1")),
+    ],
+)
 def test_rules_are_obeyed_whatever_the_encoding(server, robots_limits, name, data):
     decision, fetched, other = decide(server, robots_limits, body(data, "text/plain"))
     assert not decision.allowed and decision.reason == "disallowed by robots.txt", name
@@ -64,8 +67,9 @@ def test_a_huge_robots_txt_is_obeyed_for_its_first_500_kib(server, robots_limits
     """Rules at the top are obeyed; whatever lies beyond 500 KiB is ignored (as Google documents)."""
     data = RULES + b"# filler\n" * (MAX_ROBOTS_BYTES // 9) + b"User-agent: *\nDisallow: /other.html\n"
     data += b"# more filler\n" * 500_000  # 7 MB in all, above the fetcher's size cap for any other body
-    decision, fetched, other = decide(server, dataclasses.replace(robots_limits, max_bytes=1024 * 1024),
-                                      body(data, "text/plain"))
+    decision, fetched, other = decide(
+        server, dataclasses.replace(robots_limits, max_bytes=1024 * 1024), body(data, "text/plain")
+    )
     assert fetched.status == "ok" and fetched.size == MAX_ROBOTS_BYTES and "cut" in fetched.reason
     assert not decision.allowed
     assert other.allowed  # the rule past the first 500 KiB is ignored
@@ -77,13 +81,18 @@ def test_a_4xx_robots_txt_means_no_restrictions(server, robots_limits, code):
     assert decision.allowed and other.allowed and f"answered {code}" in decision.reason
 
 
-@pytest.mark.parametrize("name, handler", [
-    ("500", status(500)), ("503", status(503, {"Retry-After": "3600"})), ("429", status(429)),
-    ("timeout", hang),
-    ("redirect to the metadata address", redirect("http://169.254.169.254/robots.txt")),
-    ("redirect to a private address", redirect("http://10.0.0.1/robots.txt")),
-    ("redirect to file:", redirect("file:///etc/passwd")),
-])
+@pytest.mark.parametrize(
+    "name, handler",
+    [
+        ("500", status(500)),
+        ("503", status(503, {"Retry-After": "3600"})),
+        ("429", status(429)),
+        ("timeout", hang),
+        ("redirect to the metadata address", redirect("http://169.254.169.254/robots.txt")),
+        ("redirect to a private address", redirect("http://10.0.0.1/robots.txt")),
+        ("redirect to file:", redirect("file:///etc/passwd")),
+    ],
+)
 def test_an_unavailable_robots_txt_disallows_the_site_for_this_run(server, robots_limits, name, handler):
     decision, fetched, other = decide(server, robots_limits, handler)
     assert not decision.allowed and not other.allowed, name
@@ -99,19 +108,28 @@ def test_a_robots_txt_that_is_an_html_page_restricts_nothing(server, robots_limi
 def test_the_pipeline_records_and_retries_what_robots_txt_held_back(engine, taxonomy, tagger, rules, limits):
     """robots.txt answers 503 on the first run: the article is recorded as failed with the reason, fetched on
     the next run when robots.txt is back. A permanently disallowed article is refused, never retried."""
-    page = (b"<html><head><title>Treaty signed</title></head><body><article><p>"
-            + b"Russia and Iran signed a comprehensive strategic partnership treaty in Moscow. " * 12
-            + b"</p></article></body></html>")
-    rss = (b'<rss version="2.0"><channel><title>t</title>'
-           b"<item><title>Open</title><link>{{BASE}}/news/open.html</link></item>"
-           b"<item><title>Closed</title><link>{{BASE}}/private/closed.html</link></item></channel></rss>")
+    page = (
+        b"<html><head><title>Treaty signed</title></head><body><article><p>"
+        + b"Russia and Iran signed a comprehensive strategic partnership treaty in Moscow. " * 12
+        + b"</p></article></body></html>"
+    )
+    rss = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Open</title><link>{{BASE}}/news/open.html</link></item>"
+        b"<item><title>Closed</title><link>{{BASE}}/private/closed.html</link></item></channel></rss>"
+    )
     calls = {"n": 0}
 
     def flaky_robots(h):
         calls["n"] += 1
         return status(503)(h) if calls["n"] == 1 else body(RULES, "text/plain")(h)
-    routes = {"/robots.txt": flaky_robots, "/feed.rss": body(rss), "/news/open.html": body(page, "text/html"),
-              "/private/closed.html": body(page, "text/html")}
+
+    routes = {
+        "/robots.txt": flaky_robots,
+        "/feed.rss": body(rss),
+        "/news/open.html": body(page, "text/html"),
+        "/private/closed.html": body(page, "text/html"),
+    }
     source = FeedSource(name="robots", url="", site=None, language="en", country="GB", perspective="western")
     with SampleSite(routes=routes) as site, Fetcher(dataclasses.replace(limits, retries=0)) as fetcher:
         feeds = [dataclasses.replace(source, url=site.url("/feed.rss"))]

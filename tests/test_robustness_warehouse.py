@@ -1,6 +1,7 @@
 """The warehouse under faults: the database connection killed in the middle of a feed's transaction, a load
 process killed with SIGKILL mid-transaction, and two runs of the same day at once. After each, nothing is
 half-written, a rerun completes the day with no duplicate and no lost article, and no lock is left behind."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,20 +26,28 @@ from pipeline.warehouse import batches
 from pipeline.warehouse.db import make_engine, upgrade
 from tests.conftest import POSTGRES_URL, WAREHOUSE_KINDS, fresh_warehouse
 
-ARTICLES = ["su-35-deliveries-iran", "bushehr-rosatom-new-units", "gazprom-gas-supplies-iran",
-            "rouble-rial-settlement-central-banks", "russian-wheat-exports-iran", "joint-naval-drill-chabahar"]
+ARTICLES = [
+    "su-35-deliveries-iran",
+    "bushehr-rosatom-new-units",
+    "gazprom-gas-supplies-iran",
+    "rouble-rial-settlement-central-banks",
+    "russian-wheat-exports-iran",
+    "joint-naval-drill-chabahar",
+]
 TABLES = ("articles", "raw_pages", "article_relevance", "article_sources", "feed_items")
 
 
 def rss(*slugs: str) -> bytes:
-    items = "".join(f"<item><title>{s}</title><link>{{{{BASE}}}}/articles/{s}.html</link><guid>{s}</guid></item>"
-                    for s in slugs)
+    items = "".join(
+        f"<item><title>{s}</title><link>{{{{BASE}}}}/articles/{s}.html</link><guid>{s}</guid></item>" for s in slugs
+    )
     return f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
 
 def serve(data: bytes):
     def handler(h):
         h.send_body(200, data.replace(b"{{BASE}}", h.server.base_url.encode()), "application/rss+xml")
+
     return handler
 
 
@@ -47,8 +56,12 @@ ROUTES = {"/forward.rss": serve(rss(*ARTICLES)), "/backward.rss": serve(rss(*rev
 
 
 def feeds(site, *names: str) -> list[FeedSource]:
-    return [FeedSource(name=name, url=site.url(f"/{name}.rss"), site=None, language="en", country="GB",
-                       perspective="western") for name in names]
+    return [
+        FeedSource(
+            name=name, url=site.url(f"/{name}.rss"), site=None, language="en", country="GB", perspective="western"
+        )
+        for name in names
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +84,17 @@ def assert_whole(engine) -> None:
     """Nothing half-written: every article has its raw page, its relevance row and a feed that links it; every
     item marked done points at an article; no URL is stored twice."""
     with engine.connect() as conn:
-        orphans = conn.execute(text(
-            "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.article_id = a.id) "
-            "OR NOT EXISTS (SELECT 1 FROM article_relevance v WHERE v.article_id = a.id) "
-            "OR NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id)")).scalar()
-        dangling = conn.execute(text(
-            "SELECT COUNT(*) FROM feed_items WHERE state = 'done' AND article_id IS NULL")).scalar()
+        orphans = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM articles a "
+                "WHERE NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.article_id = a.id) "
+                "OR NOT EXISTS (SELECT 1 FROM article_relevance v WHERE v.article_id = a.id) "
+                "OR NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id)"
+            )
+        ).scalar()
+        dangling = conn.execute(
+            text("SELECT COUNT(*) FROM feed_items WHERE state = 'done' AND article_id IS NULL")
+        ).scalar()
         twice = conn.execute(text("SELECT COUNT(*) - COUNT(DISTINCT url) FROM articles")).scalar()
     assert (orphans, dangling, twice) == (0, 0, 0)
 
@@ -101,9 +119,13 @@ def no_lock_left(engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL lock_timeout = '1s'"))
             conn.execute(text("LOCK TABLE articles, feed_items, sources IN EXCLUSIVE MODE"))
-            idle = conn.execute(text("SELECT COUNT(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
-                                     "AND pid <> pg_backend_pid() AND datname = current_database() "
-                                     "AND application_name = 'newsmon-robustness'")).scalar()
+            idle = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
+                    "AND pid <> pg_backend_pid() AND datname = current_database() "
+                    "AND application_name = 'newsmon-robustness'"
+                )
+            ).scalar()
             assert idle == 0
         else:
             conn.execute(text("UPDATE sources SET enabled = enabled"))
@@ -112,8 +134,9 @@ def no_lock_left(engine) -> None:
 
 # ------------------------------------------------------------------ the database goes away
 @pytest.mark.postgres
-def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tmp_path, site, taxonomy, tagger,
-                                                                               rules, fetch_limits, monkeypatch):
+def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(
+    tmp_path, site, taxonomy, tagger, rules, fetch_limits, monkeypatch
+):
     """The server terminates the pipeline's connection while a feed's batch is half loaded (articles written,
     items not yet): the run fails loudly, the batch is rolled back whole, the rerun completes the day."""
     with fresh_warehouse("postgresql", tmp_path) as url:
@@ -128,10 +151,10 @@ def test_the_warehouse_going_away_mid_transaction_leaves_nothing_half_written(tm
                 with admin.begin() as other:
                     killed.append(other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar())
             return real(conn, *args, **kwargs)
+
         monkeypatch.setattr(batches, "upsert_items", upsert_items_after_the_server_went_away)
         with pytest.raises(DBAPIError):
-            run(engine, taxonomy, tagger, rules, dataclasses.replace(fetch_limits, workers=1),
-                feeds(site, "forward"))
+            run(engine, taxonomy, tagger, rules, dataclasses.replace(fetch_limits, workers=1), feeds(site, "forward"))
         assert killed == [True]
         assert counts(engine)["articles"] == 0  # the articles of the killed transaction are gone with it
         with engine.connect() as conn:
@@ -174,15 +197,21 @@ LOADER = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
-def test_a_load_killed_with_sigkill_mid_transaction_leaves_nothing_half_written(kind, tmp_path, site, taxonomy,
-                                                                                 tagger, rules, fetch_limits):
+def test_a_load_killed_with_sigkill_mid_transaction_leaves_nothing_half_written(
+    kind, tmp_path, site, taxonomy, tagger, rules, fetch_limits
+):
     with fresh_warehouse(kind, tmp_path) as url:
         if kind == "postgresql":
             url += "&application_name=newsmon-robustness"
         engine = make_engine(url)
         upgrade(engine)
-        loader = subprocess.Popen([sys.executable, "-c", LOADER, url, site.url("/forward.rss")], cwd=PROJECT_ROOT,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        loader = subprocess.Popen(
+            [sys.executable, "-c", LOADER, url, site.url("/forward.rss")],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             line = wait_for_line(loader, "IN TRANSACTION", timeout=60)
             assert line, loader.stderr.read() if loader.poll() is not None else "loader never reached the load"
@@ -210,6 +239,7 @@ def wait_for_line(process: subprocess.Popen, expected: str, timeout: float) -> s
             if expected in line:
                 found.append(line)
                 return
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(timeout)
@@ -266,10 +296,16 @@ def test_two_runs_of_the_same_day_at_once(kind, tmp_path, site):
         meeting = tmp_path / "meeting"
         meeting.mkdir()
         orders = {"scheduled": ("forward", "backward"), "manual": ("backward", "forward")}
-        runs = {name: subprocess.Popen([sys.executable, "-c", RUNNER, url, name, str(meeting),
-                                        *[site.url(f"/{feed}.rss") for feed in order]],
-                                       cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for name, order in orders.items()}
+        runs = {
+            name: subprocess.Popen(
+                [sys.executable, "-c", RUNNER, url, name, str(meeting), *[site.url(f"/{feed}.rss") for feed in order]],
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name, order in orders.items()
+        }
         outcomes = {}
         try:
             for name, process in runs.items():
@@ -303,8 +339,9 @@ def test_two_summary_refreshes_at_once(tmp_path, site, taxonomy, tagger, rules, 
             together.wait()
             try:
                 refresh_summaries(engine, full=True)
-            except Exception as exc:  # noqa: BLE001 - asserted below
+            except Exception as exc:
                 errors.append(exc)
+
         threads = [threading.Thread(target=refresh, args=(engine,)) for engine in engines]
         for thread in threads:
             thread.start()
@@ -325,26 +362,31 @@ def wire_copy(slug: str):
 
     def handler(h):
         h.send_body(200, page.replace(b"{{BASE}}", h.server.base_url.encode()), "text/html; charset=utf-8")
+
     return handler
 
 
 WIRE_ROUTES = {f"/wire/{slug}.html": wire_copy(slug) for slug in ARTICLES}
-WIRE_FEED = "".join(f"<item><title>{s}</title><link>{{{{BASE}}}}/wire/{s}.html</link><guid>w-{s}</guid></item>"
-                    for s in ARTICLES)
+WIRE_FEED = "".join(
+    f"<item><title>{s}</title><link>{{{{BASE}}}}/wire/{s}.html</link><guid>w-{s}</guid></item>" for s in ARTICLES
+)
 WIRE_ROUTES["/wire.rss"] = serve(f'<rss version="2.0"><channel><title>w</title>{WIRE_FEED}</channel></rss>'.encode())
 
 
 def split_stories(engine) -> int:
     """Texts whose copies sit in more than one story."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT COUNT(*) FROM (SELECT text_hash FROM articles GROUP BY text_hash "
-                                 "HAVING COUNT(DISTINCT story_id) > 1) split")).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT COUNT(*) FROM (SELECT text_hash FROM articles GROUP BY text_hash "
+                "HAVING COUNT(DISTINCT story_id) > 1) split"
+            )
+        ).scalar_one()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("order", ["run first", "replay first", "together"])
-def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path, taxonomy, tagger, rules,
-                                                                  fetch_limits):
+def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path, taxonomy, tagger, rules, fetch_limits):
     """The stored articles of a day were extracted by older rules (their text and fingerprints differ from what
     extraction gives now); a replay rebuilds them while a run loads wire copies of the same pages at other
     addresses. Whichever commits first — and when both go at once — every text ends in one story, the oldest,
@@ -357,11 +399,17 @@ def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path,
         engine = make_engine(url)
         run(engine, taxonomy, tagger, rules, fetch_limits, feeds(server, "forward"))
         with engine.begin() as conn:  # what older extraction rules had stored
-            for article_id, day in conn.execute(text("SELECT id, day FROM articles")).all():
+            for (article_id,) in conn.execute(text("SELECT id FROM articles")).all():
                 older = f"older extraction of article {article_id}, boilerplate and all, long since changed"
-                conn.execute(text("UPDATE articles SET text = :t, text_hash = :h, minhash = :m WHERE id = :id"),
-                             {"t": older, "h": f"older-{article_id}", "m": minhash_to_bytes(text_minhash(older)),
-                              "id": article_id})
+                conn.execute(
+                    text("UPDATE articles SET text = :t, text_hash = :h, minhash = :m WHERE id = :id"),
+                    {
+                        "t": older,
+                        "h": f"older-{article_id}",
+                        "m": minhash_to_bytes(text_minhash(older)),
+                        "id": article_id,
+                    },
+                )
         days = [day for (day,) in engine.connect().execute(text("SELECT DISTINCT day FROM articles"))]
         span = (day_interval(min(days))[0], day_interval(max(days))[1])
         wire = feeds(server, "wire")
@@ -385,8 +433,12 @@ def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path,
         with engine.connect() as conn:
             articles, stories = conn.execute(text("SELECT COUNT(*), COUNT(DISTINCT story_id) FROM articles")).one()
             in_view = conn.execute(text("SELECT COUNT(*), SUM(copies) FROM stories")).one()
-            oldest = conn.execute(text("SELECT COUNT(*) FROM articles a JOIN articles s ON s.id = a.story_id "
-                                       "WHERE s.url LIKE '%/articles/%'")).scalar_one()
+            oldest = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM articles a JOIN articles s ON s.id = a.story_id "
+                    "WHERE s.url LIKE '%/articles/%'"
+                )
+            ).scalar_one()
         assert (articles, stories, split_stories(engine)) == (2 * len(ARTICLES), len(ARTICLES), 0)
         assert tuple(in_view) == (len(ARTICLES), 2 * len(ARTICLES))
         assert oldest == 2 * len(ARTICLES)  # every story is the one of the article stored first

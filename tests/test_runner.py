@@ -1,4 +1,5 @@
 """The whole pipeline against a real HTTP server on 127.0.0.1, into real SQLite and PostgreSQL warehouses."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,9 +10,9 @@ from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
 from pipeline.fetching.http import Fetcher
-from pipeline.vocabulary import RunMode
 from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SITE_DIR, SampleSite
+from pipeline.vocabulary import RunMode
 from tests.faults import fault_routes
 
 TABLES = ("sources", "articles", "feed_items", "raw_pages", "article_topics", "article_relevance", "article_sources")
@@ -49,11 +50,20 @@ def test_sample_site_loads_once_and_a_rerun_adds_nothing(engine, taxonomy, tagge
     assert counts(engine) == after_first
     assert second.counts.articles_new == 0
     with engine.connect() as conn:
-        statuses = dict(conn.execute(text(
-            "SELECT s.name, f.status FROM fetch_log f JOIN sources s ON s.id = f.source_id "
-            "WHERE f.kind = 'feed' AND f.run_id = :run"), {"run": second.run_id}).all())
+        statuses = dict(
+            conn.execute(
+                text(
+                    "SELECT s.name, f.status FROM fetch_log f JOIN sources s ON s.id = f.source_id "
+                    "WHERE f.kind = 'feed' AND f.run_id = :run"
+                ),
+                {"run": second.run_id},
+            ).all()
+        )
         story_of = dict(conn.execute(text("SELECT url, story_id FROM articles")).all())
-    assert statuses["Caspian Dispatch"] == "not_modified" and statuses["Defunct Bulletin (a feed that no longer exists)"] == "permanent"
+    assert (
+        statuses["Caspian Dispatch"] == "not_modified"
+        and statuses["Defunct Bulletin (a feed that no longer exists)"] == "permanent"
+    )
     manifest = yaml.safe_load((SITE_DIR / "manifest.yaml").read_text(encoding="utf-8"))["articles"]
     story_by_key: dict[str, set[int]] = {}
     for entry in manifest:
@@ -67,8 +77,12 @@ def test_refused_links_and_bad_dates_are_recorded(engine, taxonomy, tagger, rule
     run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
     with engine.connect() as conn:
         refused = dict(conn.execute(text("SELECT url, last_error FROM feed_items WHERE state = 'refused'")).all())
-        problems = conn.execute(text("SELECT date_problem, date_source FROM articles WHERE date_problem IS NOT NULL")).all()
-        logged = conn.execute(text("SELECT COUNT(*) FROM fetch_log WHERE kind = 'article' AND status = 'refused'")).scalar()
+        problems = conn.execute(
+            text("SELECT date_problem, date_source FROM articles WHERE date_problem IS NOT NULL")
+        ).all()
+        logged = conn.execute(
+            text("SELECT COUNT(*) FROM fetch_log WHERE kind = 'article' AND status = 'refused'")
+        ).scalar()
     assert "javascript:alert(1)" in refused and "scheme javascript" in refused["javascript:alert(1)"]
     assert any("robots.txt" in reason for reason in refused.values())
     assert logged == 2
@@ -99,11 +113,16 @@ def test_each_feed_fault_is_recorded_and_the_rest_loads(engine, taxonomy, tagger
     feeds.append(feed("good", site.url("/feeds/world.rss")))
     report = run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT s.name, f.status, f.reason FROM fetch_log f JOIN sources s ON s.id = f.source_id "
-                                 "WHERE f.kind = 'feed'")).all()
+        rows = conn.execute(
+            text(
+                "SELECT s.name, f.status, f.reason FROM fetch_log f JOIN sources s ON s.id = f.source_id "
+                "WHERE f.kind = 'feed'"
+            )
+        ).all()
         state = dict(conn.execute(text("SELECT name, consecutive_failures FROM sources")).all())
-        good_articles = conn.execute(text("SELECT COUNT(*) FROM articles a JOIN sources s ON s.id = a.source_id "
-                                          "WHERE s.name = 'good'")).scalar()
+        good_articles = conn.execute(
+            text("SELECT COUNT(*) FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.name = 'good'")
+        ).scalar()
     recorded = {name: (status, reason) for name, status, reason in rows}
     for name, (_, expected) in FAULT_FEEDS.items():
         assert recorded[name][0] == expected, (name, recorded[name])
@@ -123,10 +142,16 @@ def test_a_failed_article_is_retried_by_the_next_run(engine, taxonomy, tagger, r
             return h.send_body(500, b"oops", "text/plain")
         return h.send_body(200, article.replace(b"{{BASE}}", h.server.base_url.encode()), "text/html")
 
-    rss = (b'<rss version="2.0"><channel><title>t</title><item><title>Su-35</title>'
-           b'<link>{{BASE}}/flaky.html</link></item></channel></rss>')
-    routes = {"/flaky.html": flaky_article,
-              "/feed.rss": lambda h: h.send_body(200, rss.replace(b"{{BASE}}", h.server.base_url.encode()), "application/rss+xml")}
+    rss = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>Su-35</title>'
+        b"<link>{{BASE}}/flaky.html</link></item></channel></rss>"
+    )
+    routes = {
+        "/flaky.html": flaky_article,
+        "/feed.rss": lambda h: h.send_body(
+            200, rss.replace(b"{{BASE}}", h.server.base_url.encode()), "application/rss+xml"
+        ),
+    }
     with SampleSite(routes=routes) as server:
         feeds = [feed("flaky", server.url("/feed.rss"))]
         run_pipeline(engine, taxonomy, tagger, rules, limits, feeds)
@@ -148,13 +173,18 @@ def test_permanent_redirect_updates_the_feed_url(engine, taxonomy, tagger, rules
 
 def test_copies_loaded_by_separate_processes_join_one_story(engine, taxonomy, tagger, rules, limits, sample_site):
     """Mapped Airflow tasks load feeds in parallel processes, each with its own in-memory story index."""
+
     def one_item_feed(path):
-        rss = (b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
-               b'<link>{{BASE}}/' + path.encode() + b'</link></item></channel></rss>')
+        rss = (
+            b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+            b"<link>{{BASE}}/" + path.encode() + b"</link></item></channel></rss>"
+        )
         return lambda h: h.send_body(200, rss.replace(b"{{BASE}}", h.server.base_url.encode()), "application/rss+xml")
 
-    copies = ["articles/rasht-astara-rail-link-gets-russian-state-loan.html",
-              "articles/russia-to-lend-iran-for-rasht-astara-railway.html"]
+    copies = [
+        "articles/rasht-astara-rail-link-gets-russian-state-loan.html",
+        "articles/russia-to-lend-iran-for-rasht-astara-railway.html",
+    ]
     sample_site.server.routes.update({f"/copy{i}.rss": one_item_feed(path) for i, path in enumerate(copies)})
     feeds = [feed(f"copy{i}", sample_site.url(f"/copy{i}.rss")) for i in range(2)]
     with Fetcher(limits) as fetcher_a, Fetcher(limits) as fetcher_b:

@@ -1,4 +1,5 @@
 """Runs that end cleanly and count honestly: signals, abandoned runs, skipped feeds, one-off feed lists, item caps."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,19 +8,19 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from pipeline.config import FeedSource, load_feeds
 from pipeline.fetching.http import Fetcher
-from pipeline.vocabulary import RunMode
 from pipeline.runs.live import Pipeline, RunOptions
 from pipeline.sample.server import SITE_DIR, SampleSite
 from pipeline.settings import PROJECT_ROOT
-from pipeline.warehouse.pipeline_runs import close_stale_runs, start_run
+from pipeline.vocabulary import RunMode
 from pipeline.warehouse.db import make_engine
+from pipeline.warehouse.pipeline_runs import close_stale_runs, start_run
 from tests.faults import fault_routes
 
 
@@ -35,19 +36,40 @@ def run_with(engine, taxonomy, tagger, rules, limits, feeds, **options):
 @pytest.mark.slow  # a real `newsmon run` process, signalled while a page is under way
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_new_work_keeps_what_finished_and_marks_the_run_interrupted(tmp_path, signum):
-    """A real `newsmon run` (one feed at a time) gets SIGINT or SIGTERM once its first feed is stored: the feed under way
-    finishes, the rest are skipped, the run is `interrupted`, the exit is prompt, and a rerun does the rest."""
+    """A real `newsmon run` (one feed at a time) gets SIGINT or SIGTERM once its first feed is stored: the feed
+    under way finishes, the rest are skipped, the run is `interrupted`, the exit is prompt, and a rerun does the
+    rest."""
     with SampleSite(routes=fault_routes()) as site:
         feeds = tmp_path / "feeds.yaml"
-        slow = "".join(f"  - name: Slow {n}\n    url: {site.url('/fault/slow')}?{n}\n    language: en\n"
-                       f"    country: GB\n    perspective: western\n" for n in range(4))
-        feeds.write_text("feeds:\n  - name: Caspian Dispatch\n    url: " + site.url("/feeds/world.rss")
-                         + "\n    language: en\n    country: GB\n    perspective: western\n" + slow, encoding="utf-8")
+        slow = "".join(
+            f"  - name: Slow {n}\n    url: {site.url('/fault/slow')}?{n}\n    language: en\n"
+            f"    country: GB\n    perspective: western\n"
+            for n in range(4)
+        )
+        feeds.write_text(
+            "feeds:\n  - name: Caspian Dispatch\n    url: "
+            + site.url("/feeds/world.rss")
+            + "\n    language: en\n    country: GB\n    perspective: western\n"
+            + slow,
+            encoding="utf-8",
+        )
         url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-        env = {**os.environ, "NEWSMON_WORKERS": "1", "NEWSMON_FETCH_DEADLINE": "2", "NEWSMON_RETRIES": "0",
-               "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32", "NEWSMON_FEEDS": str(feeds)}
-        process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url],
-                                   cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "NEWSMON_WORKERS": "1",
+            "NEWSMON_FETCH_DEADLINE": "2",
+            "NEWSMON_RETRIES": "0",
+            "NEWSMON_PRIVATE_ALLOWLIST": "127.0.0.1/32",
+            "NEWSMON_FEEDS": str(feeds),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for line in process.stderr:
             if line.startswith("[1/5]"):
                 break
@@ -58,14 +80,23 @@ def test_a_signal_stops_new_work_keeps_what_finished_and_marks_the_run_interrupt
         assert process.returncode == 130 and "Traceback" not in err, err
         engine = make_engine(url)
         with engine.connect() as conn:
-            run = conn.execute(text("SELECT status, feeds_ok, feeds_skipped, articles_new, error FROM pipeline_runs"))\
-                .mappings().one()
+            run = (
+                conn.execute(text("SELECT status, feeds_ok, feeds_skipped, articles_new, error FROM pipeline_runs"))
+                .mappings()
+                .one()
+            )
             articles = conn.execute(text("SELECT COUNT(*) FROM articles")).scalar()
         assert run["status"] == "interrupted" and run["feeds_skipped"] >= 2 and "interrupted" in run["error"]
         assert run["articles_new"] == articles > 0  # the finished feed is stored
         assert "skipped" in out
-        rerun = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url], cwd=PROJECT_ROOT,
-                               env=env, capture_output=True, text=True, timeout=120)
+        rerun = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "run", "--warehouse", url],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert rerun.returncode == 0, rerun.stderr
         with engine.connect() as conn:
             statuses = conn.execute(text("SELECT status FROM pipeline_runs ORDER BY id")).scalars().all()
@@ -77,7 +108,7 @@ def test_a_signal_stops_new_work_keeps_what_finished_and_marks_the_run_interrupt
 def test_a_run_left_running_by_a_dead_process_or_for_too_long_is_closed_as_abandoned(engine, taxonomy):
     dead = subprocess.Popen(["true"])
     dead.wait()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         gone = start_run(conn, "live", now, None, "newsmon run", taxonomy.version)
         conn.execute(text("UPDATE pipeline_runs SET pid = :pid WHERE id = :id"), {"pid": dead.pid, "id": gone})
@@ -100,13 +131,23 @@ def test_newsmon_runs_lists_the_runs_and_refresh_brings_the_summaries_up(tmp_pat
 
     upgrade(engine)
     with engine.begin() as conn:
-        start_run(conn, "live", datetime.now(timezone.utc), None, "newsmon run", "2026.1")
+        start_run(conn, "live", datetime.now(UTC), None, "newsmon run", "2026.1")
     engine.dispose()
-    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "runs", "--warehouse", url], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "runs", "--warehouse", url],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0 and "running" in listed.stdout and "newsmon run" in listed.stdout
-    refreshed = subprocess.run([sys.executable, "-m", "pipeline.cli", "refresh", "--warehouse", url],
-                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    refreshed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "refresh", "--warehouse", url],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refreshed.returncode == 0 and "refreshed" in refreshed.stdout
 
 
@@ -131,7 +172,9 @@ def test_a_one_off_feed_list_disables_no_configured_source(engine, taxonomy, tag
             assert conn.execute(text("SELECT COUNT(*) FROM sources WHERE enabled = FALSE")).scalar() == 0
         run_with(engine, taxonomy, tagger, rules, limits, configured[:1])  # the configured list says so: disabled
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT COUNT(*) FROM sources WHERE enabled = FALSE")).scalar() == len(configured) - 1
+            assert (
+                conn.execute(text("SELECT COUNT(*) FROM sources WHERE enabled = FALSE")).scalar() == len(configured) - 1
+            )
 
 
 def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxonomy, tagger, rules, limits):
@@ -140,8 +183,12 @@ def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxo
         capped = dataclasses.replace(limits, max_items_per_feed=3)
         first = run_with(engine, taxonomy, tagger, rules, capped, feeds)
         with engine.connect() as conn:
-            waiting = conn.execute(text("SELECT COUNT(*) FROM feed_items WHERE state = 'failed' "
-                                        "AND last_error LIKE 'waiting: over this run''s cap%'")).scalar()
+            waiting = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM feed_items WHERE state = 'failed' "
+                    "AND last_error LIKE 'waiting: over this run''s cap%'"
+                )
+            ).scalar()
         assert first.counts.articles_new == 3 and waiting > 0
         total = 3
         for _ in range(12):  # each later run takes the next three; nothing is fetched twice
@@ -192,8 +239,7 @@ def test_a_run_records_what_the_caps_cut(engine, taxonomy, tagger, rules, limits
     assert len(cut) == 2 and all(c.startswith("page cut at 700 of 1085 bytes") for c in cut)
 
 
-def test_the_summaries_follow_what_was_committed_even_when_the_run_then_fails(engine, taxonomy, tagger, rules,
-                                                                              limits):
+def test_the_summaries_follow_what_was_committed_even_when_the_run_then_fails(engine, taxonomy, tagger, rules, limits):
     """A feed is committed, then the run ends with an error: the views still show the committed articles."""
     with SampleSite() as site, Fetcher(limits) as fetcher:
         world = load_feeds(SITE_DIR / "feeds.yaml", base_url=site.base_url)[0]
@@ -209,18 +255,29 @@ def test_the_summaries_follow_what_was_committed_even_when_the_run_then_fails(en
 
 def _big_site_routes(count: int) -> dict:
     """A feed of `count` items, each linking to an article page of its own."""
+
     def page(n):
-        html = (f"<html><head><title>Russia and Iran, day {n}</title></head><body><article><h1>Day {n}</h1>"
-                + "".join(f"<p>Russia and Iran signed agreement {n}.{k} on gas supplies through Gazprom, officials "
-                          f"in Moscow and Tehran said on day {n}.</p>" for k in range(8))
-                + "</article></body></html>").encode()
+        html = (
+            f"<html><head><title>Russia and Iran, day {n}</title></head><body><article><h1>Day {n}</h1>"
+            + "".join(
+                f"<p>Russia and Iran signed agreement {n}.{k} on gas supplies through Gazprom, officials "
+                f"in Moscow and Tehran said on day {n}.</p>"
+                for k in range(8)
+            )
+            + "</article></body></html>"
+        ).encode()
         return lambda h: h.send_body(200, html, "text/html; charset=utf-8")
 
     def feed_xml(h):
-        items = "".join(f"<item><title>Day {n}</title><link>{h.server.base_url}/big/{n}.html</link>"
-                        f"<guid>big-{n}</guid></item>" for n in range(count))
-        h.send_body(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
-                    .encode(), "application/rss+xml")
+        items = "".join(
+            f"<item><title>Day {n}</title><link>{h.server.base_url}/big/{n}.html</link><guid>big-{n}</guid></item>"
+            for n in range(count)
+        )
+        h.send_body(
+            200,
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode(),
+            "application/rss+xml",
+        )
 
     return {"/big.rss": feed_xml, **{f"/big/{n}.html": page(n) for n in range(count)}}
 

@@ -4,6 +4,7 @@ The floor is eval/scores/dev.json (written by `newsmon eval --save-scores eval/s
 meant to move it): a taxonomy edit that lowers relevance or topic micro-F1 on any guarded set by more than 0.01
 fails here, so quality cannot drop silently.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -91,7 +92,7 @@ def test_every_tag_has_evidence_with_true_offsets_and_a_trace(shipped, guarded_s
             assert result.trace and result.trace[0].startswith("model.relevance")
             for tag in result.topics:
                 source = article.title if tag.evidence.field == "title" else article.text
-                assert source[tag.evidence.start:tag.evidence.end] == tag.evidence.text
+                assert source[tag.evidence.start : tag.evidence.end] == tag.evidence.text
                 assert tag.trace[0].startswith("model.sentence") and len(tag.trace) >= 2
                 checked += 1
     assert checked > 100
@@ -101,9 +102,12 @@ def test_newsmon_tag_explain_shows_what_decided(capsys, monkeypatch):
     import io
     import sys
 
-    article = {"id": "x", "title": "Russia to build Iranian drone plant",
-               "text": "Russia and Iran signed a deal to build a factory for Shahed drones in Tatarstan.\n"
-                       "The drones will be supplied to the Russian army."}
+    article = {
+        "id": "x",
+        "title": "Russia to build Iranian drone plant",
+        "text": "Russia and Iran signed a deal to build a factory for Shahed drones in Tatarstan.\n"
+        "The drones will be supplied to the Russian army.",
+    }
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((json.dumps(article) + "\n").encode())))
     assert main(["tag", "--explain"]) == 0
     row = json.loads(capsys.readouterr().out)

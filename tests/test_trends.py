@@ -1,11 +1,12 @@
 """Every view and every documented trend query runs unchanged on SQLite and PostgreSQL over real pipeline output."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from pipeline.warehouse.trends import QueryError, format_table, list_queries, run_query
 from pipeline.warehouse.db import view_files
+from pipeline.warehouse.trends import QueryError, format_table, list_queries, run_query
 
 QUERIES = sorted(list_queries())
 
@@ -24,8 +25,14 @@ def test_queries_are_documented():
 def test_each_query_runs(demo_warehouse, name):
     columns, rows = run_query(demo_warehouse, name)
     assert columns
-    if name in ("topic_summary", "weekly_defence_stories_since_treaty", "first_outlet_per_story",
-                "language_mix_monthly", "fetch_failures_by_source", "most_syndicated_stories"):
+    if name in (
+        "topic_summary",
+        "weekly_defence_stories_since_treaty",
+        "first_outlet_per_story",
+        "language_mix_monthly",
+        "fetch_failures_by_source",
+        "most_syndicated_stories",
+    ):
         assert rows, name
     assert format_table(columns, rows)
 
@@ -47,8 +54,15 @@ def test_topic_summary_counts_stories_not_copies(demo_warehouse):
 
 def test_coverage_marks_the_dead_feed_as_a_gap(demo_warehouse):
     with demo_warehouse.connect() as conn:
-        gaps = conn.execute(text("SELECT s.name FROM coverage_daily c JOIN sources s ON s.id = c.source_id "
-                                 "WHERE c.coverage_gap = 1")).scalars().all()
+        gaps = (
+            conn.execute(
+                text(
+                    "SELECT s.name FROM coverage_daily c JOIN sources s ON s.id = c.source_id WHERE c.coverage_gap = 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert gaps == ["Defunct Bulletin (a feed that no longer exists)"]
 
 

@@ -1,4 +1,5 @@
 """The line vote between two extractors (pipeline/extraction/vote.py)."""
+
 from __future__ import annotations
 
 from pipeline.extraction.vote import confirm_lines

@@ -10,6 +10,7 @@ Inputs (all in this folder):
 The split is by site (no site in two splits; tass.ru and tass.com are one site): a site's split follows from the
 SHA-256 of its name alone (test 32%, dev 20%, train 48% of sites), so adding items never moves a site.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,22 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOPICS = ("defence", "counter_terrorism", "energy", "nuclear", "space", "finance", "transport", "trade", "industry",
-          "agriculture", "science_technology", "culture", "diplomacy", "sanctions")
+TOPICS = (
+    "defence",
+    "counter_terrorism",
+    "energy",
+    "nuclear",
+    "space",
+    "finance",
+    "transport",
+    "trade",
+    "industry",
+    "agriculture",
+    "science_technology",
+    "culture",
+    "diplomacy",
+    "sanctions",
+)
 SHARES = {"test": 0.32, "dev": 0.20, "train": 0.48}
 
 
@@ -86,17 +101,22 @@ def agreement(pairs: list[tuple[tuple, tuple]]) -> dict:
         fn = sum(len(a[1] - b[1]) for a, b in selected)
         return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
-    return {"items": n, "relevance_f1": 2 * both / (2 * both + only_a + only_b) if both else 0.0,
-            "relevance_kappa": kappa, "topic_micro_f1": micro(pairs),
-            "topic_micro_f1_both_relevant": micro([(a, b) for a, b in pairs if a[0] and b[0]])}
+    return {
+        "items": n,
+        "relevance_f1": 2 * both / (2 * both + only_a + only_b) if both else 0.0,
+        "relevance_kappa": kappa,
+        "topic_micro_f1": micro(pairs),
+        "topic_micro_f1_both_relevant": micro([(a, b) for a, b in pairs if a[0] and b[0]]),
+    }
 
 
 def main() -> int:
     items = [row for path in sorted((HERE / "raw").glob("collector-*.jsonl")) for row in read(path)]
     a = {row["id"]: row for row in read(HERE / "annotations" / "A.jsonl")}
     b = {row["id"]: row for row in read(HERE / "annotations" / "B.jsonl")}
-    settled = {row["id"]: row for row in read(HERE / "adjudication.jsonl")} \
-        if (HERE / "adjudication.jsonl").exists() else {}
+    settled = (
+        {row["id"]: row for row in read(HERE / "adjudication.jsonl")} if (HERE / "adjudication.jsonl").exists() else {}
+    )
     missing = [i["id"] for i in items if i["id"] not in a or i["id"] not in b]
     if missing:
         sys.exit(f"{len(missing)} items lack a label from both annotators, e.g. {missing[:5]}")
@@ -119,16 +139,25 @@ def main() -> int:
             unsettled.append(item["id"])
             continue
         keep = {"relevance"} | set(topics) if relevant else set()
-        corpus.append({
-            "id": item["id"], "lang": item["lang"], "split": splits[site_group(item["site"])], "site": item["site"],
-            "site_group": site_group(item["site"]),
-            "outlet": item.get("outlet"), "url": item["url"], "published": item.get("published"),
-            "title": item["title"], "text": item["text"], "relevant": relevant,
-            "topics": [t for t in TOPICS if t in topics],
-            "evidence": {k: v for k, v in sorted(evidence.items()) if k in keep and v},
-            "annotators": {"A": _compact(a[item["id"]]), "B": _compact(b[item["id"]])},
-            "adjudication": reason,
-        })
+        corpus.append(
+            {
+                "id": item["id"],
+                "lang": item["lang"],
+                "split": splits[site_group(item["site"])],
+                "site": item["site"],
+                "site_group": site_group(item["site"]),
+                "outlet": item.get("outlet"),
+                "url": item["url"],
+                "published": item.get("published"),
+                "title": item["title"],
+                "text": item["text"],
+                "relevant": relevant,
+                "topics": [t for t in TOPICS if t in topics],
+                "evidence": {k: v for k, v in sorted(evidence.items()) if k in keep and v},
+                "annotators": {"A": _compact(a[item["id"]]), "B": _compact(b[item["id"]])},
+                "adjudication": reason,
+            }
+        )
     if unsettled:
         sys.exit(f"{len(unsettled)} disagreements are not settled in adjudication.jsonl, e.g. {unsettled[:5]}")
     with open(HERE / "corpus.jsonl", "w", encoding="utf-8") as out:
@@ -145,26 +174,39 @@ def _compact(row: dict) -> dict:
 
 
 def write_report(corpus: list[dict], report: dict) -> None:
-    lines = ["# Annotator agreement and corpus make-up", "",
-             "Written by `python eval/corpus/build.py`. A and B labelled every item independently from",
-             "`../shared/taxonomy.md` alone; the scores compare A with B (F1 is symmetric).", "",
-             "| language | items | relevance F1 | relevance κ | topic micro-F1 (all items) | topic micro-F1 (both relevant) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "# Annotator agreement and corpus make-up",
+        "",
+        "Written by `python eval/corpus/build.py`. A and B labelled every item independently from",
+        "`../shared/taxonomy.md` alone; the scores compare A with B (F1 is symmetric).",
+        "",
+        "| language | items | relevance F1 | relevance κ | topic micro-F1 (all items) | topic micro-F1 (both relevant) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for lang, r in report.items():
-        lines.append(f"| {lang} | {r['items']} | {r['relevance_f1']:.3f} | {r['relevance_kappa']:.3f} | "
-                     f"{r['topic_micro_f1']:.3f} | {r['topic_micro_f1_both_relevant']:.3f} |")
-    lines += ["", "| split | items | en | ru | fa | relevant | not relevant | sites |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines.append(
+            f"| {lang} | {r['items']} | {r['relevance_f1']:.3f} | {r['relevance_kappa']:.3f} | "
+            f"{r['topic_micro_f1']:.3f} | {r['topic_micro_f1_both_relevant']:.3f} |"
+        )
+    lines += [
+        "",
+        "| split | items | en | ru | fa | relevant | not relevant | sites |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for split in ("train", "dev", "test"):
         rows = [r for r in corpus if r["split"] == split]
         langs = Counter(r["lang"] for r in rows)
-        lines.append(f"| {split} | {len(rows)} | {langs['en']} | {langs['ru']} | {langs['fa']} | "
-                     f"{sum(r['relevant'] for r in rows)} | {sum(not r['relevant'] for r in rows)} | "
-                     f"{len({r['site'] for r in rows})} |")
+        lines.append(
+            f"| {split} | {len(rows)} | {langs['en']} | {langs['ru']} | {langs['fa']} | "
+            f"{sum(r['relevant'] for r in rows)} | {sum(not r['relevant'] for r in rows)} | "
+            f"{len({r['site'] for r in rows})} |"
+        )
     counts = Counter(t for r in corpus for t in r["topics"])
     lines += ["", "| topic | positives | in test |", "| --- | ---: | ---: |"]
     for topic in TOPICS:
-        lines.append(f"| {topic} | {counts[topic]} | "
-                     f"{sum(1 for r in corpus if r['split'] == 'test' and topic in r['topics'])} |")
+        lines.append(
+            f"| {topic} | {counts[topic]} | {sum(1 for r in corpus if r['split'] == 'test' and topic in r['topics'])} |"
+        )
     (HERE / "agreement.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (HERE / "agreement.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -186,16 +228,21 @@ def check(corpus: list[dict]) -> int:
         (both_named >= len(negatives) / 2, f"{both_named} of {len(negatives)} negatives name both states (half)"),
         (min(counts[t] for t in TOPICS) >= 40, "positives per topic: " + ", ".join(f"{t} {counts[t]}" for t in TOPICS)),
         (all(len(s) == 1 for s in sites.values()), f"{len(sites)} sites (by registrable name), none in two splits"),
-        (sum(r["split"] == "test" for r in corpus) >= 250, f"{sum(r['split'] == 'test' for r in corpus)} test items (at least 250)"),
+        (
+            sum(r["split"] == "test" for r in corpus) >= 250,
+            f"{sum(r['split'] == 'test' for r in corpus)} test items (at least 250)",
+        ),
     ]
     for ok, text in promises:
         print(("ok   " if ok else "FAIL ") + text)
     return 0 if all(ok for ok, _ in promises) else 1
 
 
-_NAMES = {"en": (("russia", "moscow", "kremlin", "russian"), ("iran", "tehran", "iranian", "islamic republic")),
-          "ru": (("росси", "москв", "кремл"), ("иран", "тегеран", "исламск")),
-          "fa": (("روسیه", "مسکو", "کرملین", "روسی"), ("ایران", "تهران"))}
+_NAMES = {
+    "en": (("russia", "moscow", "kremlin", "russian"), ("iran", "tehran", "iranian", "islamic republic")),
+    "ru": (("росси", "москв", "кремл"), ("иран", "тегеран", "исламск")),
+    "fa": (("روسیه", "مسکو", "کرملین", "روسی"), ("ایران", "تهران")),
+}
 
 
 def _names_both(row: dict) -> bool:

@@ -35,7 +35,7 @@ def longest_shared_run(a: list[str], b: list[str]) -> tuple[int, str]:
                 if current[j] > best:
                     best, end = current[j], i
         previous = current
-    return best, " ".join(a[end - best:end])
+    return best, " ".join(a[end - best : end])
 
 
 def read_jsonl(path: str) -> dict[str, dict]:

@@ -1,5 +1,6 @@
 """Clean extracted text: markup and control characters out, mojibake repaired only when detected, NFC,
 site chrome removed by the data-driven rules of config/cleaning.yaml."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 a second extractor (readability, see vote.py), a paragraph-density fallback when the text is too short, and the
 method that won is recorded. Quality and speed are measured by `python -m bench extraction`.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -23,8 +24,8 @@ from lxml.html import HtmlElement
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES as READABILITY_PATTERNS
 
-from pipeline.extraction.clean import clean_text
 from pipeline.config import LANGUAGES, CleaningRules
+from pipeline.extraction.clean import clean_text
 from pipeline.extraction.metadata import read_metadata
 from pipeline.extraction.vote import vote
 
@@ -60,20 +61,29 @@ class Extracted:
     truncated: str | None = None  # which cap cut the page, if one did
 
     def as_json(self, item_id) -> str:
-        return json.dumps({
-            "id": item_id, "title": self.title, "text": self.text,
-            "published": self.published_at.isoformat().replace("+00:00", "Z") if self.published_at else None,
-            "authors": list(self.authors), "lang": self.language, "canonical_url": self.canonical_url,
-            "method": self.method, "truncated": self.truncated,
-        }, ensure_ascii=False)
+        return json.dumps(
+            {
+                "id": item_id,
+                "title": self.title,
+                "text": self.text,
+                "published": self.published_at.isoformat().replace("+00:00", "Z") if self.published_at else None,
+                "authors": list(self.authors),
+                "lang": self.language,
+                "canonical_url": self.canonical_url,
+                "method": self.method,
+                "truncated": self.truncated,
+            },
+            ensure_ascii=False,
+        )
 
 
 class ExtractionTimeout(Exception):
     """Extracting one page took longer than its time budget; the message says which."""
 
 
-def extract_bounded(html: bytes | str, url: str | None, rules: CleaningRules, *, seconds: float | None,
-                    isolate_bytes: int, **options) -> Extracted:
+def extract_bounded(
+    html: bytes | str, url: str | None, rules: CleaningRules, *, seconds: float | None, isolate_bytes: int, **options
+) -> Extracted:
     """`extract_article`, with a time budget for big pages: a page over `isolate_bytes` is extracted in a child
     process that is killed after `seconds` (a thread cannot be stopped from outside), so one pathological page
     cannot hold a page worker longer than that. Smaller pages, bounded by size, are extracted in place."""
@@ -87,8 +97,10 @@ def extract_bounded(html: bytes | str, url: str | None, rules: CleaningRules, *,
             return job.get(timeout=seconds)
         except multiprocessing.TimeoutError:
             pool.terminate()
-            raise ExtractionTimeout(f"extraction took longer than its {seconds:g} s budget "
-                                    f"(NEWSMON_PAGE_SECONDS) for a {len(html)}-byte page") from None
+            raise ExtractionTimeout(
+                f"extraction took longer than its {seconds:g} s budget "
+                f"(NEWSMON_PAGE_SECONDS) for a {len(html)}-byte page"
+            ) from None
 
 
 def decode_html(data: bytes | str, content_type: str | None = None) -> str:
@@ -185,7 +197,8 @@ def detect_language(text: str, declared: str | None) -> str | None:
     with _identifier_lock:
         if _identifier is None:
             _identifier = py3langid.langid.LanguageIdentifier.from_model_file(
-                py3langid.langid.MODEL_FILE, norm_probs=True)
+                py3langid.langid.MODEL_FILE, norm_probs=True
+            )
     lang, confidence = _identifier.classify(text[:LANG_SAMPLE_CHARS])
     if confidence >= LANG_CONFIDENT or declared is None:
         return lang
@@ -215,8 +228,9 @@ def trafilatura_document(tree: HtmlElement | None, url: str | None):
     if tree is None:
         return None
     try:
-        return trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, include_tables=True,
-                                           prune_xpath=LAYOUT_TABLES)
+        return trafilatura.bare_extraction(
+            tree, url=url, fast=True, include_comments=False, include_tables=True, prune_xpath=LAYOUT_TABLES
+        )
     except Exception as exc:  # trafilatura can fail on pathological markup; the fallback still runs
         log.warning("trafilatura failed on %s: %s", url, exc)
         return None
@@ -265,8 +279,15 @@ def main_text(tree: HtmlElement | None, doc, markup: str, rules: CleaningRules) 
     return text, method
 
 
-def extract_article(html: bytes | str, url: str | None, rules: CleaningRules, *, content_type: str | None = None,
-                    declared_language: str | None = None, max_bytes: int | None = None) -> Extracted:
+def extract_article(
+    html: bytes | str,
+    url: str | None,
+    rules: CleaningRules,
+    *,
+    content_type: str | None = None,
+    declared_language: str | None = None,
+    max_bytes: int | None = None,
+) -> Extracted:
     """Main text and metadata of one page; never raises on bad markup (an empty text is reported instead).
     With `max_bytes`, a bigger page is extracted from its first `max_bytes` only (parsing time and memory grow
     with the page), and the result says so."""
@@ -278,13 +299,22 @@ def extract_article(html: bytes | str, url: str | None, rules: CleaningRules, *,
     tree = parse_html(markup)
     doc = trafilatura_document(tree, url)
     text, method = main_text(tree, doc, markup, rules)
-    restore = (lambda s: s.replace(stand_in, ZWNJ) if s and stand_in else s)
+
+    def restore(s):
+        return s.replace(stand_in, ZWNJ) if s and stand_in else s
+
     info = read_metadata(tree, url, restore)
     text = drop_leading_title(restore(text), info.title)
     return Extracted(
-        title=info.title, text=text, method=method if text else "none", authors=info.authors,
-        published_at=info.published_at, published_raw=info.published_raw, date_problem=info.date_problem,
-        canonical_url=info.canonical_url, site_name=info.site_name,
+        title=info.title,
+        text=text,
+        method=method if text else "none",
+        authors=info.authors,
+        published_at=info.published_at,
+        published_raw=info.published_raw,
+        date_problem=info.date_problem,
+        canonical_url=info.canonical_url,
+        site_name=info.site_name,
         language=detect_language(text, declared_language or info.html_lang) if text else declared_language,
         truncated=truncated,
     )

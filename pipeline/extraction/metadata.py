@@ -4,14 +4,15 @@ The page's own meta tags come first (cheap, and what the publisher declares). tr
 bylines, the date search of htmldate) run only for the fields the meta tags lack, in trafilatura's own order, so
 that a page with complete meta tags costs no page-wide search.
 """
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
@@ -27,8 +28,12 @@ from pipeline.textutil import plain_text
 log = logging.getLogger(__name__)
 
 PUBLISHED_TAGS = ("article:published_time", "og:published_time", "date", "pubdate", "dc.date")
-META_FIELDS = {"title": ("og:title",), "date": PUBLISHED_TAGS, "author": ("author", "article:author"),
-               "sitename": ("og:site_name",)}
+META_FIELDS = {
+    "title": ("og:title",),
+    "date": PUBLISHED_TAGS,
+    "author": ("author", "article:author"),
+    "sitename": ("og:site_name",),
+}
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\bи\b|\sو\s)\s*")
 _BYLINE_PREFIX = re.compile(r"^(by|от|автор:?|نویسنده:?)\s+", re.IGNORECASE)
 
@@ -60,8 +65,9 @@ def first(meta: dict[str, str], *names: str) -> str | None:
     return next((meta[n] for n in names if n in meta), None)
 
 
-def read_metadata(tree: HtmlElement | None, url: str | None, restore: Callable[[str | None], str | None]
-                  = lambda s: s) -> PageMetadata:
+def read_metadata(
+    tree: HtmlElement | None, url: str | None, restore: Callable[[str | None], str | None] = lambda s: s
+) -> PageMetadata:
     """Metadata of one page; `restore` undoes characters the caller protected in the markup."""
     meta = meta_tags(tree)
     found = missing_fields(tree, meta, url)
@@ -73,7 +79,9 @@ def read_metadata(tree: HtmlElement | None, url: str | None, restore: Callable[[
     return PageMetadata(
         title=plain_text(restore(meta.get("og:title") or found.get("title") or page_title)) or None,
         authors=split_authors(restore(first(meta, "author", "article:author")), found.get("author")),
-        published_at=published, published_raw=published_raw, date_problem=date_problem,
+        published_at=published,
+        published_raw=published_raw,
+        date_problem=date_problem,
         canonical_url=canonical_url(tree, meta, url),
         site_name=plain_text(meta.get("og:site_name") or found.get("sitename")) or None,
         html_lang=(tree.get("lang") or "")[:2].lower() or None if tree is not None else None,
@@ -134,8 +142,8 @@ def parse_date(raw: str | None) -> datetime | None:
     except (ValueError, OverflowError, TypeError):
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def split_authors(*candidates: str | None) -> tuple[str, ...]:

@@ -1,11 +1,13 @@
 """Line vote between two extractors: a line of the primary extractor's text stays when the voter extracted it too.
 
-trafilatura (in fast, recall-leaning mode) finds the article and keeps its order; readability, a different
-algorithm, votes. Chrome that only one of them picked up (bylines, captions, newsletter boxes, related links, menus)
-goes. When the voter found the same text and much more around it, the primary extractor saw only part of the
-article and the voter's text is taken instead (the rule trafilatura itself applies to readability). A line counts as extracted by the voter when most of its word 4-grams are in the voter's text (a short line:
-when it appears there whole), so different line breaks or spacing do not matter.
+trafilatura (in fast, recall-leaning mode) finds the article and keeps its order; readability, a different algorithm,
+votes. Chrome that only one of them picked up (bylines, captions, newsletter boxes, related links, menus) goes. When the
+voter found the same text and much more around it, the primary extractor saw only part of the article and the voter's
+text is taken instead (the rule trafilatura itself applies to readability). A line counts as extracted by the voter when
+most of its word 4-grams are in the voter's text (a short line: when it appears there whole), so different line breaks
+or spacing do not matter.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +22,7 @@ VOTER_CONTAINS = 0.9  # ... and holds this share of their 4-grams: the primary f
 
 
 def _shingles(words: list[str]) -> list[str]:
-    return [" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
+    return [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
 
 
 def _supported(line: str, voter_words: str, voter_shingles: set[str]) -> bool:

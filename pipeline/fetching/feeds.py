@@ -1,6 +1,7 @@
 """Turn feed bytes into typed entries. feedparser never sees a URL, only bytes, and never raises here:
 like feedparser's own `bozo`, what was wrong is reported beside the result.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -8,7 +9,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
@@ -17,7 +18,7 @@ from pipeline.textutil import plain_text, strip_controls
 
 log = logging.getLogger(__name__)
 
-EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 # Declarations that make a parser copy text: entities (quadratic blow-up, "billion laughs") and attribute
@@ -26,8 +27,21 @@ FUTURE_TOLERANCE = timedelta(days=1)
 # of a comment. Any "<!ENTITY" or "<!ATTLIST" left over (odd syntax, inside a comment) loses its "<!".
 _LITERAL = rb"""(?:"[^"<>]*"|'[^'<>]*')"""
 _TOKEN = rb"""(?:[^\s<>"'(-]|-(?!-))+"""
-_ENTITY_DECL = (rb"<!ENTITY\s+(?:%\s+)?" + _TOKEN + rb"\s*(?:" + _LITERAL + rb"|SYSTEM\s*" + _LITERAL
-                + rb"|PUBLIC\s*" + _LITERAL + rb"\s*" + _LITERAL + rb")(?:\s+NDATA\s+" + _TOKEN + rb")?\s*>")
+_ENTITY_DECL = (
+    rb"<!ENTITY\s+(?:%\s+)?"
+    + _TOKEN
+    + rb"\s*(?:"
+    + _LITERAL
+    + rb"|SYSTEM\s*"
+    + _LITERAL
+    + rb"|PUBLIC\s*"
+    + _LITERAL
+    + rb"\s*"
+    + _LITERAL
+    + rb")(?:\s+NDATA\s+"
+    + _TOKEN
+    + rb")?\s*>"
+)
 _ATTLIST_DECL = rb"<!ATTLIST\s+" + _TOKEN + rb"(?:\s+(?:" + _TOKEN + rb"|" + _LITERAL + rb"|\([^()<>]*\)))*\s*>"
 _DECLARATION = re.compile(_ENTITY_DECL + rb"|" + _ATTLIST_DECL, re.IGNORECASE)
 _DECLARATION_OPENER = re.compile(rb"<!(?=ENTITY|ATTLIST)", re.IGNORECASE)
@@ -85,7 +99,7 @@ def defuse_for_parser(data: bytes, headers: dict[str, str]) -> tuple[bytes, dict
     data = defuse_feed(data)
     try:
         as_utf8 = convert_to_utf8(dict(headers), data, {})
-    except Exception:  # noqa: BLE001 - feedparser reports the same problem when it parses
+    except Exception:
         return data, headers
     defused = _NAMESPACE_DECL.sub(_namespace_without_spaces, defuse_feed(as_utf8))
     if defused == as_utf8:
@@ -110,9 +124,9 @@ def check_date(value: datetime | None, now: datetime | None = None) -> tuple[dat
     if value is None:
         return None, None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    now = now or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE:
         return None, f"date {value.isoformat()} is in the future"
     if value < EARLIEST_DATE:
@@ -127,7 +141,7 @@ def _entry_date(entry) -> tuple[datetime | None, str | None, str | None]:
         raw = _clean_field(raw)
         if parsed:
             try:
-                value = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+                value = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
             except (ValueError, OverflowError, OSError):  # feedparser accepts years 0 and 10000
                 return None, raw, f"date {raw!r} is out of range"
             checked, problem = check_date(value)

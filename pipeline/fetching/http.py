@@ -3,6 +3,7 @@ with a cap and an address check on every hop, per-host politeness, retries with 
 
 Every outcome is classified into a small fixed set of statuses so that callers never see a raw exception.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -10,8 +11,8 @@ import logging
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import brotli
@@ -19,9 +20,9 @@ import httpcore
 import httpx
 import tenacity
 
+from pipeline.fetching.limits import FetchLimits
 from pipeline.fetching.netguard import GuardedBackend, RefusedURL, check_url, request_deadline
 from pipeline.fetching.result import FetchResult
-from pipeline.fetching.limits import FetchLimits
 from pipeline.vocabulary import FetchStatus
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return min(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()), cap)
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), cap)
 
 
 class _Decoder:
@@ -184,8 +185,9 @@ class Fetcher:
     def __exit__(self, *exc):
         self.close()
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None,
-              keep_prefix: bool = False) -> FetchResult:
+    def fetch(
+        self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None, keep_prefix: bool = False
+    ) -> FetchResult:
         """Fetch with retries on temporary failures (exponential backoff, Retry-After honoured within a cap).
         `max_bytes` lowers the size cap for this fetch; `keep_prefix` returns a body over it cut at the cap."""
         started = time.monotonic()
@@ -220,7 +222,12 @@ class Fetcher:
                 if current in seen:
                     return FetchResult(url, FetchStatus.PERMANENT, f"redirect loop at {current}", final_url=current)
                 if len(seen) > self.limits.max_redirects:
-                    return FetchResult(url, FetchStatus.PERMANENT, f"more than {self.limits.max_redirects} redirects", final_url=current)
+                    return FetchResult(
+                        url,
+                        FetchStatus.PERMANENT,
+                        f"more than {self.limits.max_redirects} redirects",
+                        final_url=current,
+                    )
                 seen.append(current)
                 outcome = self._request(url, current, headers, deadline, cap)
                 if isinstance(outcome, FetchResult):
@@ -243,7 +250,9 @@ class Fetcher:
         except RefusedURL as exc:
             return FetchResult(url, FetchStatus.REFUSED, str(exc), final_url=current)
         except (httpx.TimeoutException, httpcore.TimeoutException) as exc:
-            return FetchResult(url, FetchStatus.TEMPORARY, f"timeout: {exc or 'no answer within the deadline'}", final_url=current)
+            return FetchResult(
+                url, FetchStatus.TEMPORARY, f"timeout: {exc or 'no answer within the deadline'}", final_url=current
+            )
         except BodyTooLarge as exc:
             return FetchResult(url, FetchStatus.PERMANENT, str(exc), final_url=current)
         except TruncatedBody as exc:
@@ -277,4 +286,3 @@ class Fetcher:
             retry_after = parse_retry_after(headers.get("retry-after"), self.limits.max_retry_after)
             return FetchResult(url, FetchStatus.TEMPORARY, reason, retry_after=retry_after, **common)
         return FetchResult(url, FetchStatus.PERMANENT, reason, **common)
-

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_USER_AGENT = "newsmon/0.1 (Russia-Iran news-monitoring pipeline; operators set NEWSMON_USER_AGENT with a contact)"
+DEFAULT_USER_AGENT = (
+    "newsmon/0.1 (Russia-Iran news-monitoring pipeline; operators set NEWSMON_USER_AGENT with a contact)"
+)
 
 
 @dataclass(frozen=True)

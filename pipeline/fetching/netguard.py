@@ -3,6 +3,7 @@
 The check runs on the address actually connected to (inside the HTTP client's network backend), so every
 redirect hop is covered and a DNS answer cannot change between the check and the connection.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -37,24 +38,58 @@ def check_url(url: str) -> str:
 
 # Ranges that are never dialled, whatever a deployment allows: link-local (cloud metadata services live there),
 # the unspecified and broadcast addresses, multicast, and the metadata addresses outside link-local.
-NEVER_ALLOWED = tuple(ipaddress.ip_network(net) for net in (
-    "0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
-    "100.100.100.200/32",  # Alibaba Cloud metadata
-    "::/128", "fe80::/10", "ff00::/8",
-    "fd00:ec2::254/128",  # AWS metadata over IPv6
-))
+NEVER_ALLOWED = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/4",
+        "255.255.255.255/32",
+        "100.100.100.200/32",  # Alibaba Cloud metadata
+        "::/128",
+        "fe80::/10",
+        "ff00::/8",
+        "fd00:ec2::254/128",  # AWS metadata over IPv6
+    )
+)
 
 # Not routable on the public internet although Python's `is_global` says otherwise: the IANA special-purpose
 # registries (IPv4 and IPv6) with "globally reachable = False", deprecated site-local IPv6, and prefixes whose
 # traffic ends at a translator or a local segment.
-NON_PUBLIC = tuple(ipaddress.ip_network(net) for net in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
-    "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
-    "::/96",  # IPv4-compatible (deprecated) and the unspecified address
-    "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20",
-    "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
-))
+NON_PUBLIC = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "192.175.48.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "::/96",  # IPv4-compatible (deprecated) and the unspecified address
+        "::ffff:0:0/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2002::/16",
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+    )
+)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -100,12 +135,16 @@ def parse_private_allowlist(text: str, source: str = "NEWSMON_PRIVATE_ALLOWLIST"
         try:
             network = ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            raise ValueError(f"{source}: {entry[:100]!r} is not an IP address or network "
-                             "(write e.g. 127.0.0.1/32 or 10.2.0.0/16; host names are not accepted)") from None
+            raise ValueError(
+                f"{source}: {entry[:100]!r} is not an IP address or network "
+                "(write e.g. 127.0.0.1/32 or 10.2.0.0/16; host names are not accepted)"
+            ) from None
         for forbidden in NEVER_ALLOWED:
             if network.version == forbidden.version and network.overlaps(forbidden):
-                raise ValueError(f"{source}: {network} overlaps {forbidden}, which can never be allowed "
-                                 "(link-local, metadata, unspecified or multicast addresses)")
+                raise ValueError(
+                    f"{source}: {network} overlaps {forbidden}, which can never be allowed "
+                    "(link-local, metadata, unspecified or multicast addresses)"
+                )
         networks.append(str(network))
     return tuple(dict.fromkeys(networks))
 
@@ -116,8 +155,10 @@ def narrow_private_allowlist(allowed: tuple[str, ...], requested: str, source: s
     deployment = [ipaddress.ip_network(net) for net in allowed]
     for net in map(ipaddress.ip_network, wanted):
         if not any(net.version == d.version and net.subnet_of(d) for d in deployment):
-            raise ValueError(f"{source}: {net} is not inside the deployment's NEWSMON_PRIVATE_ALLOWLIST "
-                             f"({', '.join(allowed) or 'empty'}); a run can only narrow what the deployment allows")
+            raise ValueError(
+                f"{source}: {net} is not inside the deployment's NEWSMON_PRIVATE_ALLOWLIST "
+                f"({', '.join(allowed) or 'empty'}); a run can only narrow what the deployment allows"
+            )
     return wanted
 
 

@@ -4,7 +4,7 @@ records can name it without pulling one in."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pipeline.vocabulary import FetchStatus
 
@@ -24,7 +24,7 @@ class FetchResult:
     attempts: int = 1
     permanent_redirect: str | None = None  # where the URL moved for good (every hop a 301/308)
     retry_after: float | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def size(self) -> int:

@@ -6,6 +6,7 @@ internal address included) → treat the whole site as disallowed for this run a
 read as UTF-8 (a byte-order mark is skipped), or as Latin-1 when it is not valid UTF-8, so that its ASCII rules
 hold and non-ASCII paths match as their author wrote them. An HTML page served as robots.txt holds no rules.
 """
+
 from __future__ import annotations
 
 import codecs

@@ -1,4 +1,5 @@
 """URL normalization for deduplication: one article, one key, whatever tracking or AMP/mobile variant links it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,10 +13,38 @@ from pipeline.textutil import until_stable
 
 # Query parameters that identify a campaign or a click, never the content.
 TRACKING_PARAMS = (
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "utm_name",
-    "fbclid", "gclid", "dclid", "yclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga", "_gl",
-    "ref", "ref_src", "referrer", "source", "cmpid", "ito", "at_medium", "at_campaign", "rss", "from",
-    "amp", "outputType", "output", "share", "s_cid",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "utm_name",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "yclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "_ga",
+    "_gl",
+    "ref",
+    "ref_src",
+    "referrer",
+    "source",
+    "cmpid",
+    "ito",
+    "at_medium",
+    "at_campaign",
+    "rss",
+    "from",
+    "amp",
+    "outputType",
+    "output",
+    "share",
+    "s_cid",
 )
 MOBILE_HOST_PREFIXES = ("m.", "mobile.", "amp.")
 _AMP_PATH = re.compile(r"(^/amp(?=/))|(/amp/?$)|(\.amp(?=\.html?$|$))", re.IGNORECASE)
@@ -26,7 +55,7 @@ def fold_variants(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     while (prefix := next((p for p in MOBILE_HOST_PREFIXES if host.startswith(p)), None)) and host.count(".") >= 2:
-        host = host[len(prefix):]
+        host = host[len(prefix) :]
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     path = parts.path
     while (shorter := _AMP_PATH.sub("", path)) != path:
@@ -51,9 +80,10 @@ def normalize_url(url: str) -> str:
     """The deduplication key: the clean URL with http/https and a leading www. folded together."""
     parts = urlsplit(clean_url(url))
     netloc = parts.netloc.removesuffix(":443")  # the default port once http is folded into https
-    while (prefix := next((p for p in ("www.", *MOBILE_HOST_PREFIXES) if netloc.startswith(p)), None)) \
-            and netloc.count(".") >= 2:
-        netloc = netloc[len(prefix):]
+    while (prefix := next((p for p in ("www.", *MOBILE_HOST_PREFIXES) if netloc.startswith(p)), None)) and netloc.count(
+        "."
+    ) >= 2:
+        netloc = netloc[len(prefix) :]
     return urlunsplit(("https" if parts.scheme == "http" else parts.scheme, netloc, parts.path, parts.query, ""))
 
 

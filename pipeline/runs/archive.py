@@ -3,7 +3,7 @@ archive's pages through the project's Fetcher and load the entries of the interv
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.config import FeedSource
@@ -27,8 +27,9 @@ def archive_page_url(feed_url: str, page: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def fetch_archive_entries(fetcher: Fetcher, feed: FeedSource, start: datetime, end: datetime,
-                          max_pages: int = MAX_ARCHIVE_PAGES) -> tuple[list[FeedEntry], list[tuple[str, FetchResult]]]:
+def fetch_archive_entries(
+    fetcher: Fetcher, feed: FeedSource, start: datetime, end: datetime, max_pages: int = MAX_ARCHIVE_PAGES
+) -> tuple[list[FeedEntry], list[tuple[str, FetchResult]]]:
     """Entries of a `wordpress_paged` feed published in [start, end), walking pages until they are older than
     `start`. Returns the entries and the (kind, FetchResult) pairs for the fetch log."""
     entries: list[FeedEntry] = []
@@ -37,8 +38,11 @@ def fetch_archive_entries(fetcher: Fetcher, feed: FeedSource, start: datetime, e
     for page in range(1, max_pages + 1):
         result = fetcher.fetch(archive_page_url(feed.url, page))
         fetches.append(("feed", result))
-        parsed = parse_feed(result.body or b"", result.headers, result.final_url) \
-            if result.status == FetchStatus.OK else None
+        parsed = (
+            parse_feed(result.body or b"", result.headers, result.final_url)
+            if result.status == FetchStatus.OK
+            else None
+        )
         page_entries = [e for e in (parsed.entries if parsed and parsed.is_feed else ()) if e.url not in seen]
         if not page_entries:
             break  # past the last page (404, empty or repeated page)
@@ -50,8 +54,9 @@ def fetch_archive_entries(fetcher: Fetcher, feed: FeedSource, start: datetime, e
     return entries, fetches
 
 
-def load_archive_history(pipeline: Pipeline, feed: FeedSource, source_id: int, run_id: int, start: datetime,
-                         end: datetime) -> FeedReport:
+def load_archive_history(
+    pipeline: Pipeline, feed: FeedSource, source_id: int, run_id: int, start: datetime, end: datetime
+) -> FeedReport:
     """Fetch a paged feed's history for [start, end) and load its new articles through the pipeline's own item,
     page and load steps, so that history goes through exactly the checks, extraction and dedup live items do."""
     entries, fetches = fetch_archive_entries(pipeline.fetcher, feed, start, end)
@@ -60,6 +65,6 @@ def load_archive_history(pipeline: Pipeline, feed: FeedSource, source_id: int, r
     reason = f"{len(entries)} archive entries in the interval from {len(fetches)} pages"
     batch = FeedBatch(source_id, feed.name, FetchStatus.OK, reason, None, fetches=list(fetches))
     batch.items, batch.articles = pipeline.process_items(feed, pipeline.new_items(entries, known), batch)
-    counts = pipeline.load(batch, run_id, datetime.now(timezone.utc))
+    counts = pipeline.load(batch, run_id, datetime.now(UTC))
     counts.items_seen = len(batch.items)
     return FeedReport(feed.name, FetchStatus.OK, reason, counts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -64,9 +64,19 @@ def local_fault(feeds: list[FeedReport]) -> str | None:
 
 def _failure_class(reason: str) -> str | None:
     lowered = reason.lower()
-    for cause, signs in (("the byte cap", ("-byte cap",)),
-                         ("no network", ("cannot resolve", "connecterror", "network is unreachable",
-                                         "connection refused", "temporary failure in name resolution"))):
+    for cause, signs in (
+        ("the byte cap", ("-byte cap",)),
+        (
+            "no network",
+            (
+                "cannot resolve",
+                "connecterror",
+                "network is unreachable",
+                "connection refused",
+                "temporary failure in name resolution",
+            ),
+        ),
+    ):
         if any(sign in lowered for sign in signs):
             return cause
     return None
@@ -95,13 +105,19 @@ class RunLedger:
         self.engine = engine
         self.progress = progress or (lambda message: None)
 
-    def open(self, mode: RunMode, taxonomy: TaxonomySpec, interval: tuple[datetime, datetime] | None = None,
-             triggered_by: str | None = None, feeds: list[FeedSource] | None = None,
-             configured: bool = True) -> tuple[int, dict[str, int]]:
+    def open(
+        self,
+        mode: RunMode,
+        taxonomy: TaxonomySpec,
+        interval: tuple[datetime, datetime] | None = None,
+        triggered_by: str | None = None,
+        feeds: list[FeedSource] | None = None,
+        configured: bool = True,
+    ) -> tuple[int, dict[str, int]]:
         """Migrate if needed, close the runs left open by processes that are gone, record the taxonomy version in use
         and the feed list (`configured`: the configured list, whose missing sources are disabled), open a
         pipeline_runs row. Returns the run id and the sources' ids by name."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         upgrade(self.engine)
         with self.engine.begin() as conn:
             for stale in close_stale_runs(conn, now):
@@ -112,18 +128,25 @@ class RunLedger:
         self.progress(f"run {run_id}: {len(feeds) if feeds is not None else 'all archived'} feeds")
         return run_id, source_ids
 
-    def close(self, run_id: int, feeds: list[FeedReport], feeds_total: int, error: str | None = None,
-              interrupted: bool = False) -> RunReport:
+    def close(
+        self,
+        run_id: int,
+        feeds: list[FeedReport],
+        feeds_total: int,
+        error: str | None = None,
+        interrupted: bool = False,
+    ) -> RunReport:
         """Close the run row with its counts — status ok, partial (some feed failed), interrupted or failed
         (`error`) — and bring the trend summaries up to what was committed."""
         counts = run_counts(feeds, feeds_total)
         local = local_fault(feeds)
         if local and not error:
-            error = (f"every feed failed the same way ({local}): a problem of this machine or its settings (network "
-                     "down, a too-small NEWSMON_MAX_BYTES?), not of the sources; none of them was slowed down")
+            error = (
+                f"every feed failed the same way ({local}): a problem of this machine or its settings (network "
+                "down, a too-small NEWSMON_MAX_BYTES?), not of the sources; none of them was slowed down"
+            )
             with self.engine.begin() as conn:
-                forgive_failures(conn, [f.name for f in feeds if f.status != FetchStatus.SKIPPED],
-                                 datetime.now(timezone.utc))
+                forgive_failures(conn, [f.name for f in feeds if f.status != FetchStatus.SKIPPED], datetime.now(UTC))
         if error:
             status = RunStatus.FAILED
         elif interrupted:
@@ -159,6 +182,9 @@ def trend_summary(engine: Engine, report: RunReport) -> str:
         if feed.status not in SUCCESSFUL_FETCHES:
             lines.append(f"  feed {feed.name}: {feed.status} — {feed.reason}")
     columns, rows = run_query(engine, "topic_summary")
-    lines += ["", "Russia–Iran coverage by topic (current taxonomy; stories count near-duplicates once):",
-              format_table(columns, rows) if rows else "  (no relevant articles)"]
+    lines += [
+        "",
+        "Russia–Iran coverage by topic (current taxonomy; stories count near-duplicates once):",
+        format_table(columns, rows) if rows else "  (no relevant articles)",
+    ]
     return "\n".join(lines)

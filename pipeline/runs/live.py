@@ -3,6 +3,7 @@
 A broken feed or page is recorded with its reason and the run goes on; only infrastructure failures (the
 warehouse unreachable) raise, so that a scheduler retries. Items that failed are retried by the next run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -57,8 +58,15 @@ class Pipeline:
     """Processes feeds: holds what one run shares — the fetcher, robots cache, tagger, cleaning rules and story
     index. The run's row is opened and closed by a RunLedger (`run` does both around the feeds)."""
 
-    def __init__(self, engine: Engine, tagger: Tagger, taxonomy: TaxonomySpec, rules: CleaningRules,
-                 fetcher: Fetcher, progress: Progress | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        tagger: Tagger,
+        taxonomy: TaxonomySpec,
+        rules: CleaningRules,
+        fetcher: Fetcher,
+        progress: Progress | None = None,
+    ):
         self.engine, self.tagger, self.taxonomy, self.rules, self.fetcher = engine, tagger, taxonomy, rules, fetcher
         self.robots = RobotsCache(fetcher, fetcher.limits.user_agent)
         self.progress: Progress = progress or (lambda message: None)
@@ -71,8 +79,14 @@ class Pipeline:
     # ------------------------------------------------------------------ run
     def run(self, feeds: list[FeedSource], options: RunOptions = RunOptions()) -> RunReport:
         """Open a run, process every enabled feed concurrently (one transaction each), close the run."""
-        run_id, source_ids = self.ledger.open(options.mode, self.taxonomy, options.interval, options.triggered_by,
-                                              feeds, configured=options.configured_feeds)
+        run_id, source_ids = self.ledger.open(
+            options.mode,
+            self.taxonomy,
+            options.interval,
+            options.triggered_by,
+            feeds,
+            configured=options.configured_feeds,
+        )
         reports: list[FeedReport] = []
         enabled = [f for f in feeds if f.enabled]
         try:
@@ -81,8 +95,10 @@ class Pipeline:
                 for done, job in enumerate(jobs, 1):
                     report = job.result()
                     reports.append(report)
-                    self.progress(f"[{done}/{len(jobs)}] {report.name}: {report.status}"
-                                  f" ({report.counts.articles_new} new articles) {report.reason}")
+                    self.progress(
+                        f"[{done}/{len(jobs)}] {report.name}: {report.status}"
+                        f" ({report.counts.articles_new} new articles) {report.reason}"
+                    )
         except DBAPIError as exc:
             self.ledger.close(run_id, reports, len(feeds), f"warehouse error: {type(exc).__name__}: {exc.orig}")
             raise
@@ -105,7 +121,7 @@ class Pipeline:
         """Recent articles' MinHashes, loaded once per pipeline object (and per process)."""
         with self._load_lock:
             if self._story_index is None:
-                since = (datetime.now(timezone.utc) - timedelta(days=STORY_WINDOW_DAYS)).date()
+                since = (datetime.now(UTC) - timedelta(days=STORY_WINDOW_DAYS)).date()
                 with self.engine.connect() as conn:
                     self._story_index = load_story_index(conn, since)
             return self._story_index
@@ -113,7 +129,7 @@ class Pipeline:
     def run_feed(self, feed: FeedSource, source_id: int, run_id: int, options: RunOptions = RunOptions()) -> FeedReport:
         """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised;
         warehouse errors are raised (the caller or Airflow retries)."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if self.stop.is_set():
             return FeedReport(feed.name, FetchStatus.SKIPPED, "the run was interrupted before this feed")
         with self.engine.connect() as conn:
@@ -121,7 +137,9 @@ class Pipeline:
             known = known_items(conn, source_id)
         retry_at = utc(state["next_fetch_after"])
         if options.respect_backoff and retry_at and retry_at > now:
-            return FeedReport(feed.name, FetchStatus.SKIPPED, f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}")
+            return FeedReport(
+                feed.name, FetchStatus.SKIPPED, f"failing feed slowed down until {retry_at:%Y-%m-%d %H:%M}"
+            )
         counts = Counts()
 
         def commit(batch: FeedBatch) -> None:
@@ -133,8 +151,9 @@ class Pipeline:
         except Exception as exc:  # a bug in one feed's processing must not stop the others
             log.exception("internal error while processing %s", feed.name)
             failure = FetchResult(feed.url, FetchStatus.TEMPORARY, f"internal error: {type(exc).__name__}: {exc}")
-            batch = FeedBatch(source_id, feed.name, FetchStatus.TEMPORARY, failure.reason, None,
-                              fetches=[("feed", failure)])
+            batch = FeedBatch(
+                source_id, feed.name, FetchStatus.TEMPORARY, failure.reason, None, fetches=[("feed", failure)]
+            )
         commit(batch)
         counts.items_seen = batch.items_seen or len(batch.items)
         return FeedReport(feed.name, batch.feed_status, batch.feed_reason, counts)
@@ -154,8 +173,14 @@ class Pipeline:
         return counts
 
     # ------------------------------------------------------------------ feed
-    def process_feed(self, feed: FeedSource, source_id: int, state: FeedRow, known: dict[str, dict],
-                     commit: Callable[[FeedBatch], None] | None = None) -> FeedBatch:
+    def process_feed(
+        self,
+        feed: FeedSource,
+        source_id: int,
+        state: FeedRow,
+        known: dict[str, dict],
+        commit: Callable[[FeedBatch], None] | None = None,
+    ) -> FeedBatch:
         """Network and CPU work for one feed; returns the batch to load. With `commit`, a feed with more than
         CHUNK_ITEMS items is committed chunk by chunk (the first chunk records every item, the rest as pending), so
         that an interruption keeps what was done and the next run takes up the rest."""
@@ -171,36 +196,53 @@ class Pipeline:
             parsed, result = self._read_feed(result, state, batch)
         batch.fetches.append(("feed", result))
         items = self.new_items(parsed.entries if parsed else [], known)
-        retry = [self._known_item(row) for h, row in known.items()
-                 if row["state"] in RETRY_STATES and row["attempts"] < MAX_ITEM_ATTEMPTS and h not in
-                 {i.url_hash for i in items}]
+        retry = [
+            self._known_item(row)
+            for h, row in known.items()
+            if row["state"] in RETRY_STATES
+            and row["attempts"] < MAX_ITEM_ATTEMPTS
+            and h not in {i.url_hash for i in items}
+        ]
         todo = items + retry
         batch.items_seen = len(todo)
         if commit is None or len(todo) <= CHUNK_ITEMS:
             batch.items, batch.articles = self.process_items(feed, todo, batch)
             return batch
         for start in range(0, len(todo) - CHUNK_ITEMS, CHUNK_ITEMS):
-            chunk = todo[start:start + CHUNK_ITEMS]
+            chunk = todo[start : start + CHUNK_ITEMS]
             outcomes, articles = self.process_items(feed, chunk, batch)
-            later = todo[start + CHUNK_ITEMS:] if start == 0 else []  # recorded once, as pending, with the first chunk
-            commit(replace(batch, items=outcomes + [i for i in later if i.state == ItemState.PENDING], articles=articles,
-                           items_seen=0))
+            later = todo[start + CHUNK_ITEMS :] if start == 0 else []  # recorded once, as pending, with the first chunk
+            commit(
+                replace(
+                    batch,
+                    items=outcomes + [i for i in later if i.state == ItemState.PENDING],
+                    articles=articles,
+                    items_seen=0,
+                )
+            )
             batch = replace(batch, fetches=[], feed_url=None)  # the feed's own fetch is logged with the first chunk
             self.progress(f"  {feed.name}: {start + len(chunk)}/{len(todo)} items committed")
-        batch.items, batch.articles = self.process_items(feed, todo[len(todo) - (len(todo) - 1) % CHUNK_ITEMS - 1:],
-                                                         batch)
+        batch.items, batch.articles = self.process_items(
+            feed, todo[len(todo) - (len(todo) - 1) % CHUNK_ITEMS - 1 :], batch
+        )
         return batch
 
-    def _read_feed(self, result: FetchResult, state: FeedRow, batch: FeedBatch) -> tuple[ParsedFeed | None, FetchResult]:
+    def _read_feed(
+        self, result: FetchResult, state: FeedRow, batch: FeedBatch
+    ) -> tuple[ParsedFeed | None, FetchResult]:
         body_hash = hashlib.sha256(result.body or b"").hexdigest()
         if body_hash == state["body_hash"]:
-            result = replace(result, status=FetchStatus.NOT_MODIFIED, reason="body unchanged since the last fetch (same hash)")
+            result = replace(
+                result, status=FetchStatus.NOT_MODIFIED, reason="body unchanged since the last fetch (same hash)"
+            )
             batch.feed_status, batch.feed_reason = result.status, result.reason
             batch.feed_url = result.permanent_redirect  # the same working feed, at its new address
             return None, result
         parsed = parse_feed(result.body or b"", result.headers, result.final_url)
         if not parsed.is_feed:
-            result = replace(result, status=FetchStatus.NOT_A_FEED, reason=f"not a feed: {parsed.problem or 'no feed elements'}")
+            result = replace(
+                result, status=FetchStatus.NOT_A_FEED, reason=f"not a feed: {parsed.problem or 'no feed elements'}"
+            )
             batch.feed_status, batch.feed_reason = result.status, result.reason
             return None, result
         reason = f"{len(parsed.entries)} entries" + (f"; not well-formed: {parsed.problem}" if parsed.problem else "")
@@ -216,9 +258,17 @@ class Pipeline:
 
     @staticmethod
     def _known_item(row: dict) -> ItemOutcome:
-        return ItemOutcome(row["url_hash"], row["url"], row["guid"], row["title"], row["summary"],
-                           row["published_raw"], utc(row["published_at"]), ItemState.PENDING,
-                           attempts=row["attempts"])
+        return ItemOutcome(
+            row["url_hash"],
+            row["url"],
+            row["guid"],
+            row["title"],
+            row["summary"],
+            row["published_raw"],
+            utc(row["published_at"]),
+            ItemState.PENDING,
+            attempts=row["attempts"],
+        )
 
     @staticmethod
     def new_items(entries: list[FeedEntry], known: dict[str, dict]) -> list[ItemOutcome]:
@@ -233,17 +283,33 @@ class Pipeline:
                 key = url_hash(url)
                 state, error = ItemState.PENDING, None
             except (RefusedURL, ValueError) as exc:
-                url, key, state, error = entry.url[:2000], hashlib.sha256(entry.url.encode()).hexdigest(), ItemState.REFUSED, str(exc)
+                url, key, state, error = (
+                    entry.url[:2000],
+                    hashlib.sha256(entry.url.encode()).hexdigest(),
+                    ItemState.REFUSED,
+                    str(exc),
+                )
             previous = known.get(key)
             if key in items or (previous and previous["state"] not in RETRY_STATES):
                 continue
-            items[key] = ItemOutcome(key, url, entry.guid, entry.title, entry.summary, entry.published_raw,
-                                     entry.published_at, state, error,
-                                     attempts=previous["attempts"] if previous else 0, date_problem=entry.date_problem)
+            items[key] = ItemOutcome(
+                key,
+                url,
+                entry.guid,
+                entry.title,
+                entry.summary,
+                entry.published_raw,
+                entry.published_at,
+                state,
+                error,
+                attempts=previous["attempts"] if previous else 0,
+                date_problem=entry.date_problem,
+            )
         return list(items.values())
 
-    def process_items(self, feed: FeedSource, items: list[ItemOutcome],
-                      batch: FeedBatch) -> tuple[list[ItemOutcome], list[ArticleRecord]]:
+    def process_items(
+        self, feed: FeedSource, items: list[ItemOutcome], batch: FeedBatch
+    ) -> tuple[list[ItemOutcome], list[ArticleRecord]]:
         """Fetch and build the pages of the pending items not stored yet (up to the per-feed cap), concurrently;
         refused items are logged in `batch`. Returns every item's outcome and the articles built."""
         todo = [i for i in items if i.state == ItemState.PENDING]
@@ -271,8 +337,9 @@ class Pipeline:
         return outcomes, articles
 
     # ------------------------------------------------------------------ article
-    def process_item(self, feed: FeedSource,
-                     item: ItemOutcome) -> tuple[ItemOutcome, ArticleRecord | None, list[tuple[str, FetchResult]]]:
+    def process_item(
+        self, feed: FeedSource, item: ItemOutcome
+    ) -> tuple[ItemOutcome, ArticleRecord | None, list[tuple[str, FetchResult]]]:
         """Fetch, extract, clean and tag one article page. Returns (outcome, article or None, fetches)."""
         fetches: list[tuple[str, FetchResult]] = []
         if self.stop.is_set():  # not fetched: the next run picks it up (its attempts are not counted)
@@ -288,11 +355,18 @@ class Pipeline:
         result = self.fetcher.fetch(item.url)
         fetches.append(("article", result))
         if result.status != FetchStatus.OK:
-            state = {FetchStatus.TEMPORARY: ItemState.FAILED,
-                     FetchStatus.REFUSED: ItemState.REFUSED}.get(result.status, ItemState.GONE)
+            state = {FetchStatus.TEMPORARY: ItemState.FAILED, FetchStatus.REFUSED: ItemState.REFUSED}.get(
+                result.status, ItemState.GONE
+            )
             return replace(item, state=state, error=result.reason, attempts=attempts), None, fetches
-        page = Page(item.url, result.final_url, result.body or b"", result.headers.get("content-type"),
-                    result.fetched_at, feed.language)
+        page = Page(
+            item.url,
+            result.final_url,
+            result.body or b"",
+            result.headers.get("content-type"),
+            result.fetched_at,
+            feed.language,
+        )
         try:
             article = build_article(page, item, self.rules, self.tagger, self.fetcher.limits)
         except ExtractionTimeout as exc:  # the same page would take as long again: not retried

@@ -10,16 +10,16 @@ History fetched from a paged feed archive is another thing: `pipeline.runs.archi
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 
 from pipeline.config import CleaningRules, TaxonomySpec
 from pipeline.extraction.extract import ExtractionTimeout
+from pipeline.fetching.limits import FetchLimits
 from pipeline.records import ArticleRecord, ItemOutcome
 from pipeline.runs.article import Page, build_article
 from pipeline.runs.ledger import FeedReport, RunLedger, RunReport
-from pipeline.fetching.limits import FetchLimits
 from pipeline.tagging import Tagger, load_tagger
 from pipeline.vocabulary import Counts, FetchStatus, ItemState, RunMode, utc
 from pipeline.warehouse.articles import CONTENT_COLUMNS, content_values, raw_html
@@ -42,32 +42,60 @@ def days_of(start: datetime, end: datetime) -> tuple[date, date]:
 
 def _interval_filter(articles, start: datetime, end: datetime):
     first_day, after_last = days_of(start, end)
-    return or_(and_(articles.c.day >= first_day, articles.c.day < after_last),
-               and_(articles.c.fetched_at >= start, articles.c.fetched_at < end))
+    return or_(
+        and_(articles.c.day >= first_day, articles.c.day < after_last),
+        and_(articles.c.fetched_at >= start, articles.c.fetched_at < end),
+    )
 
 
 def _rows_query(meta, start: datetime, end: datetime, source_id: int | None, after_id: int, limit: int):
     articles, raw, sources = meta.tables["articles"], meta.tables["raw_pages"], meta.tables["sources"]
-    query = (select(articles, raw.c.body, raw.c.compression, raw.c.content_type, raw.c.final_url.label("raw_final_url"),
-                    raw.c.url.label("raw_url"), sources.c.language.label("source_language"))
-             .join(raw, raw.c.article_id == articles.c.id)
-             .join(sources, sources.c.id == articles.c.source_id)
-             .where(_interval_filter(articles, start, end), articles.c.id > after_id)
-             .order_by(articles.c.id).limit(limit))
+    query = (
+        select(
+            articles,
+            raw.c.body,
+            raw.c.compression,
+            raw.c.content_type,
+            raw.c.final_url.label("raw_final_url"),
+            raw.c.url.label("raw_url"),
+            sources.c.language.label("source_language"),
+        )
+        .join(raw, raw.c.article_id == articles.c.id)
+        .join(sources, sources.c.id == articles.c.source_id)
+        .where(_interval_filter(articles, start, end), articles.c.id > after_id)
+        .order_by(articles.c.id)
+        .limit(limit)
+    )
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
     return query
 
 
-def rebuild_article(row, rules: CleaningRules, tagger: Tagger,
-                    limits: FetchLimits = FetchLimits()) -> ArticleRecord | None:
+def rebuild_article(
+    row, rules: CleaningRules, tagger: Tagger, limits: FetchLimits = FetchLimits()
+) -> ArticleRecord | None:
     """A stored article rebuilt from its archived HTML by the live run's own article path; None when no text is
     found or the page is over its time budget. What the feed said (title, date) is taken from the stored row."""
-    page = Page(row["raw_url"], row["raw_final_url"], raw_html(row), row["content_type"], utc(row["fetched_at"]),
-                row["source_language"])
+    page = Page(
+        row["raw_url"],
+        row["raw_final_url"],
+        raw_html(row),
+        row["content_type"],
+        utc(row["fetched_at"]),
+        row["source_language"],
+    )
     feed_date = utc(row["published_at"]) if row["date_source"] == "feed" else None
-    item = ItemOutcome(row["url_hash"], row["url"], None, row["title"], None, row["published_raw"], feed_date,
-                       ItemState.DONE, date_problem=row["date_problem"])
+    item = ItemOutcome(
+        row["url_hash"],
+        row["url"],
+        None,
+        row["title"],
+        None,
+        row["published_raw"],
+        feed_date,
+        ItemState.DONE,
+        date_problem=row["date_problem"],
+    )
     try:
         return build_article(page, item, rules, tagger, limits, known_canonical=row["canonical_url"])
     except ExtractionTimeout:
@@ -96,7 +124,9 @@ def replay_rows(engine: Engine, rows, rules: CleaningRules, tagger: Tagger) -> C
     for row in rows:
         article = rebuild_article(row, rules, tagger)
         if article is None:
-            log.warning("replay: no text in the archived page of article %s (%s); kept as it was", row["id"], row["url"])
+            log.warning(
+                "replay: no text in the archived page of article %s (%s); kept as it was", row["id"], row["url"]
+            )
             counts.articles_failed += 1
             continue
         values = content_values(article)
@@ -110,21 +140,32 @@ def replay_rows(engine: Engine, rows, rules: CleaningRules, tagger: Tagger) -> C
 
 
 def _write(engine: Engine, changed: list[dict], tagged: list[Tagged]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     articles = tables(engine).tables["articles"]
     with engine.begin() as conn:
         serialize_loads(conn)
         if changed:
-            statement = (update(articles).where(articles.c.id == bindparam("article_id"))
-                         .values({c: bindparam(c) for c in (*CONTENT_COLUMNS, "updated_at")}))
+            statement = (
+                update(articles)
+                .where(articles.c.id == bindparam("article_id"))
+                .values({c: bindparam(c) for c in (*CONTENT_COLUMNS, "updated_at")})
+            )
             conn.execute(statement, [values | {"updated_at": now} for values in changed])
             # a rebuilt text may now equal a copy a run loaded meanwhile under a story of its own: one story
             merge_exact_copies(conn, [values["article_id"] for values in changed], now)
         replace_tags(conn, tagged, now)
 
 
-def replay_articles(engine: Engine, rules: CleaningRules, tagger: Tagger, start: datetime, end: datetime, *,
-                    source_id: int | None = None, batch_size: int = BATCH_SIZE) -> Counts:
+def replay_articles(
+    engine: Engine,
+    rules: CleaningRules,
+    tagger: Tagger,
+    start: datetime,
+    end: datetime,
+    *,
+    source_id: int | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Counts:
     """Replay every archived article of [start, end) (optionally of one source), one transaction per batch."""
     meta, total, after_id = tables(engine), Counts(), 0
     while True:
@@ -136,12 +177,22 @@ def replay_articles(engine: Engine, rules: CleaningRules, tagger: Tagger, start:
         after_id = rows[-1]["id"]
 
 
-def replay_source(engine: Engine, rules: CleaningRules, tagger: Tagger, source_id: int, name: str,
-                  start: datetime, end: datetime, batch_size: int = BATCH_SIZE) -> FeedReport:
+def replay_source(
+    engine: Engine,
+    rules: CleaningRules,
+    tagger: Tagger,
+    source_id: int,
+    name: str,
+    start: datetime,
+    end: datetime,
+    batch_size: int = BATCH_SIZE,
+) -> FeedReport:
     """Replay one source's archived articles; the result reads like a live feed's report."""
     counts = replay_articles(engine, rules, tagger, start, end, source_id=source_id, batch_size=batch_size)
-    reason = (f"replayed {counts.items_seen} archived articles: {counts.articles_updated} changed, "
-              f"{counts.articles_failed} without text")
+    reason = (
+        f"replayed {counts.items_seen} archived articles: {counts.articles_updated} changed, "
+        f"{counts.articles_failed} without text"
+    )
     return FeedReport(name, FetchStatus.OK, reason, counts)
 
 
@@ -152,22 +203,36 @@ def archived_sources(engine: Engine, start: datetime | None = None, end: datetim
     sources, articles, raw = meta.tables["sources"], meta.tables["articles"], meta.tables["raw_pages"]
     query = select(sources.c.name, sources.c.id).order_by(sources.c.id)
     if start is not None and end is not None:
-        having = (select(articles.c.id).join(raw, raw.c.article_id == articles.c.id)
-                  .where(articles.c.source_id == sources.c.id, _interval_filter(articles, start, end)).exists())
+        having = (
+            select(articles.c.id)
+            .join(raw, raw.c.article_id == articles.c.id)
+            .where(articles.c.source_id == sources.c.id, _interval_filter(articles, start, end))
+            .exists()
+        )
         query = query.where(having)
     with engine.connect() as conn:
         return dict(conn.execute(query).all())
 
 
-def replay_interval(engine: Engine, taxonomy: TaxonomySpec, rules: CleaningRules, start: datetime, end: datetime,
-                    *, triggered_by: str | None = None, batch_size: int = BATCH_SIZE,
-                    tagger: Tagger | None = None) -> RunReport:
+def replay_interval(
+    engine: Engine,
+    taxonomy: TaxonomySpec,
+    rules: CleaningRules,
+    start: datetime,
+    end: datetime,
+    *,
+    triggered_by: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    tagger: Tagger | None = None,
+) -> RunReport:
     """Replay the whole archive of [start, end) as one recorded run, source by source as Airflow's mapped tasks do.
     The tagger is the taxonomy's trained one unless given."""
     tagger = tagger or load_tagger(taxonomy)
     ledger = RunLedger(engine)
     run_id, _ = ledger.open(RunMode.REPLAY, taxonomy, (start, end), triggered_by)
     sources = archived_sources(engine, start, end)
-    reports = [replay_source(engine, rules, tagger, source_id, name, start, end, batch_size)
-               for name, source_id in sources.items()]
+    reports = [
+        replay_source(engine, rules, tagger, source_id, name, start, end, batch_size)
+        for name, source_id in sources.items()
+    ]
     return ledger.close(run_id, reports, len(sources))

@@ -6,18 +6,19 @@ which the caller switches with `warehouse.tags.record_taxonomy` once the retag h
 `pin_version`). A retag is idempotent: running it twice for the same version and days writes the same rows.
 A dry run tags and compares, and writes nothing.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select, update
 
-from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.tagging import Tagger
-from pipeline.warehouse.tags import record_taxonomy, replace_tags
 from pipeline.warehouse.db import WarehouseError, tables
+from pipeline.warehouse.summaries import refresh_summaries
+from pipeline.warehouse.tags import record_taxonomy, replace_tags
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +64,27 @@ def pin_version(engine: Engine, version: str) -> None:
         known = conn.execute(select(versions.c.version).where(versions.c.version == version)).scalar()
         if known is None:
             stored = ", ".join(conn.execute(select(versions.c.version).order_by(versions.c.version)).scalars())
-            raise WarehouseError(f"taxonomy version {version!r} has no tags in this warehouse (stored: {stored or 'none'})")
+            raise WarehouseError(
+                f"taxonomy version {version!r} has no tags in this warehouse (stored: {stored or 'none'})"
+            )
         conn.execute(update(versions).values(is_current=versions.c.version == version))
     refresh_summaries(engine)  # the trend views read the summaries, which follow the current version
 
 
-def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, end: date | None = None,
-                   dry_run: bool = False, batch_size: int = BATCH_SIZE, now: datetime | None = None,
-                   make_current: bool = False) -> RetagResult:
+def retag_articles(
+    engine: Engine,
+    tagger: Tagger,
+    start: date | None = None,
+    end: date | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
+    make_current: bool = False,
+) -> RetagResult:
     """Tag every stored article whose day is in [start, end) (all when None) with `tagger`; one transaction per
     batch. The new tags are compared with those of the current version and, unless `dry_run`, stored; with
     `make_current` the new version becomes the one the trend views read."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     compared = current_version(engine)
     result = RetagResult(tagger.version, compared, dry_run)
     if not dry_run:
@@ -82,7 +92,7 @@ def retag_articles(engine: Engine, tagger: Tagger, start: date | None = None, en
             record_taxonomy(conn, tagger.spec, now, current=False)  # stored, so that it can be pinned later
     after_id = 0
     while True:
-        with (engine.connect() if dry_run else engine.begin()) as conn:
+        with engine.connect() if dry_run else engine.begin() as conn:
             rows = conn.execute(_articles_query(conn, start, end, after_id, batch_size)).all()
             if not rows:
                 break
@@ -115,11 +125,19 @@ def _articles_query(conn, start: date | None, end: date | None, after_id: int, l
 def _stored_tags(conn, article_ids: list[int], version: str) -> dict[int, tuple[bool, set[str]]]:
     meta = tables(conn)
     relevance, topics = meta.tables["article_relevance"], meta.tables["article_topics"]
-    stored = {row.article_id: (bool(row.relevant), set()) for row in conn.execute(
-        select(relevance.c.article_id, relevance.c.relevant).where(
-            relevance.c.taxonomy_version == version, relevance.c.article_id.in_(article_ids)))}
-    for article_id, topic in conn.execute(select(topics.c.article_id, topics.c.topic).where(
-            topics.c.taxonomy_version == version, topics.c.article_id.in_(article_ids))):
+    stored = {
+        row.article_id: (bool(row.relevant), set())
+        for row in conn.execute(
+            select(relevance.c.article_id, relevance.c.relevant).where(
+                relevance.c.taxonomy_version == version, relevance.c.article_id.in_(article_ids)
+            )
+        )
+    }
+    for article_id, topic in conn.execute(
+        select(topics.c.article_id, topics.c.topic).where(
+            topics.c.taxonomy_version == version, topics.c.article_id.in_(article_ids)
+        )
+    ):
         if article_id in stored:
             stored[article_id][1].add(topic)
     return stored

@@ -1,4 +1,5 @@
 """`newsmon demo`: the whole pipeline over the bundled sample site on 127.0.0.1 into a SQLite warehouse."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ class DemoResult:
 
 def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = DEMO_PORT) -> DemoResult:
     """Serve the sample site on loopback, run the pipeline once into `warehouse_url`, summarise the trends."""
-    settings = settings.with_limits(private_allowlist=LOOPBACK, per_host_concurrency=4, deadline=10.0, retries=1,
-                                    backoff=0.1)
+    settings = settings.with_limits(
+        private_allowlist=LOOPBACK, per_host_concurrency=4, deadline=10.0, retries=1, backoff=0.1
+    )
     taxonomy = load_taxonomy(settings.taxonomy_path)
     rules = load_cleaning(settings.cleaning_path)
     engine = make_engine(warehouse_url)
@@ -35,8 +37,9 @@ def run_demo(settings: Settings, warehouse_url: str, progress=None, port: int = 
         try:
             site = SampleSite(port=port)
         except OSError as exc:
-            raise OSError(f"cannot serve the sample site on 127.0.0.1:{port} ({exc.strerror}); "
-                          "pass --port with a free port") from None
+            raise OSError(
+                f"cannot serve the sample site on 127.0.0.1:{port} ({exc.strerror}); pass --port with a free port"
+            ) from None
         with site, Fetcher(settings.limits) as fetcher:
             if progress:
                 progress(f"sample news site serving on {site.base_url}")

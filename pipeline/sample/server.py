@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 that serves the bundled sample news site (pipeline/sample/site) for the
 offline demo and the tests. {{BASE}} in served files becomes the server's own base URL."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,9 +13,14 @@ from urllib.parse import unquote, urlsplit
 
 SITE_DIR = Path(__file__).resolve().parent / "site"
 TEMPLATED = {".xml", ".rss", ".atom", ".html", ".htm", ".txt", ".yaml"}
-CONTENT_TYPES = {".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
-                 ".xml": "application/xml", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-                 ".yaml": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".xml": "application/xml",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".yaml": "text/plain; charset=utf-8",
+}
 STARTED = formatdate(usegmt=True)
 
 
@@ -46,7 +52,9 @@ class SiteHandler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if self.headers.get("If-None-Match") == etag:
             return self.send_body(304, b"", None, {"ETag": etag})
-        content_type = CONTENT_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        content_type = (
+            CONTENT_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        )
         return self.send_body(200, body, content_type, {"ETag": etag, "Last-Modified": STARTED})
 
     def send_body(self, status: int, body: bytes, content_type: str | None, headers: dict | None = None):
@@ -94,7 +102,7 @@ class SampleSite:
     def url(self, path: str) -> str:
         return self.base_url + "/" + path.lstrip("/")
 
-    def start(self) -> "SampleSite":
+    def start(self) -> SampleSite:
         self._thread.start()
         return self
 

@@ -1,5 +1,6 @@
 """Near-duplicate detection: syndicated copies of one wire story are grouped into a story with MinHash LSH
 (datasketch). Exact copies are caught earlier by the content fingerprint; URL variants by the URL key."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     words = _WORD.findall(text.casefold())
     if len(words) < size:
         return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
 def text_minhash(text: str) -> MinHash:

@@ -8,10 +8,22 @@ The modules, in the order an article meets them:
 - `model`: the learned topic model and its artefact; `training`: how `newsmon train` builds it from the corpus;
 - `tagger`: the tagger the pipeline uses (rules for relevance, the model for topics).
 """
+
 from pipeline.tagging.model import ModelError, TaggerModel, load_model
 from pipeline.tagging.results import EntityMention, Evidence, TagResult, TopicTag
 from pipeline.tagging.rules import RuleTagger
 from pipeline.tagging.tagger import Tagger, default_model_path, load_tagger
 
-__all__ = ["EntityMention", "Evidence", "ModelError", "RuleTagger", "TagResult", "Tagger", "TaggerModel", "TopicTag",
-           "default_model_path", "load_model", "load_tagger"]
+__all__ = [
+    "EntityMention",
+    "Evidence",
+    "ModelError",
+    "RuleTagger",
+    "TagResult",
+    "Tagger",
+    "TaggerModel",
+    "TopicTag",
+    "default_model_path",
+    "load_model",
+    "load_tagger",
+]

@@ -1,4 +1,5 @@
 """Gazetteer entities: every mention of a named system, project, agreement, person or organisation."""
+
 from __future__ import annotations
 
 from pipeline.tagging.labels import Kind
@@ -16,7 +17,8 @@ def longest_first(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str
 
 
 class EntityRules:
-    """Entities: the gazetteer's mentions, longest first. Mixed into RuleTagger, whose compiled lexicon and overrides it reads."""
+    """Entities: the gazetteer's mentions, longest first. Mixed into RuleTagger, whose compiled lexicon and overrides it
+    reads."""
 
     # -- entities
     def _entities(self, fields: list[Field]) -> tuple[EntityMention, ...]:
@@ -28,6 +30,7 @@ class EntityRules:
                     if label.kind is Kind.ENTITY:
                         spans.extend((m.start, m.end, label.key) for m in matches)
             for start, end, entity in longest_first(spans):
-                mentions.append(EntityMention(entity, self.entity_kinds.get(entity, ""), f.source[start:end], f.name,
-                                              start, end))
+                mentions.append(
+                    EntityMention(entity, self.entity_kinds.get(entity, ""), f.source[start:end], f.name, start, end)
+                )
         return tuple(mentions)

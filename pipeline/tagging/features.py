@@ -5,6 +5,7 @@ relation kind), the topic lexicons' hits in it, its neighbours, its paragraph an
 entities and their side, the rules' own decisions — and by its words (dictionary forms for Russian, plural-free
 forms for Persian), single and in pairs. Feature names are plain strings so that a trace can be read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pipeline.tagging.lexicon import term_key
 from pipeline.tagging.relation import RELEVANCE_THRESHOLD
 from pipeline.tagging.rules import RuleAnalysis
 from pipeline.tagging.sentences import Sentence, resolve_hits
+
 
 @dataclass(frozen=True)
 class SentenceFeatures:
@@ -37,8 +39,9 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
     rule_sentences = {(topic, id(sentence)) for topic, hits in analysis.found.items() for _, sentence in hits}
     rule_topics = {tag.topic for tag in analysis.tags}
     topic_hits = [_topic_hits(s) for s in sentences]
-    title_topics = set().union(*topic_hits[:len(analysis.fields[0].sentences)]) if analysis.fields[0].sentences \
-        else set()
+    title_topics = (
+        set().union(*topic_hits[: len(analysis.fields[0].sentences)]) if analysis.fields[0].sentences else set()
+    )
     paragraph_topics: dict[tuple[str, int], set[str]] = {}
     for sentence, hits in zip(sentences, topic_hits):
         paragraph_topics.setdefault((sentence.field, sentence.paragraph), set()).update(hits)
@@ -78,14 +81,24 @@ def article_features(analysis: RuleAnalysis, entity_sides: dict[str, str]) -> li
             names += article_rules
             names += [f"side:{side}" for side in sides]
             names += lexical
-        out.append(SentenceFeatures(index, sentence, relation, tuple(dict.fromkeys(names)), candidate,
-                                    tuple(dict.fromkeys(lexical)), frozenset(sides)))
+        out.append(
+            SentenceFeatures(
+                index,
+                sentence,
+                relation,
+                tuple(dict.fromkeys(names)),
+                candidate,
+                tuple(dict.fromkeys(lexical)),
+                frozenset(sides),
+            )
+        )
     return out
 
 
 _STATE_NAMES = (Kind.RUSSIA, Kind.IRAN, PLACE_RUSSIA, PLACE_IRAN)
-_CUE_LABELS = frozenset({"cue", "bicue", "wcue", "neg", "sector", "listmark", "other", "compare", "parallel", "pair",
-                         "ref"})
+_CUE_LABELS = frozenset(
+    {"cue", "bicue", "wcue", "neg", "sector", "listmark", "other", "compare", "parallel", "pair", "ref"}
+)
 
 
 _LABEL_NAMES: dict[str, tuple[str, str] | None] = {}
@@ -134,8 +147,14 @@ def _entity_sides(sentence: Sentence, entity_sides: dict[str, str]) -> set[str]:
     return sides
 
 
-def _relation_kind(sentence: Sentence, title_linked: bool, linked_paragraphs: set, previous_linked: bool,
-                   sides: set[str], relevant: bool) -> str:
+def _relation_kind(
+    sentence: Sentence,
+    title_linked: bool,
+    linked_paragraphs: set,
+    previous_linked: bool,
+    sides: set[str],
+    relevant: bool,
+) -> str:
     """How the sentence ties itself to the Russia–Iran relation (the strongest tie wins)."""
     one_actor = any(sentence.has(label) for label in (Kind.RUSSIA, Kind.IRAN, Kind.REFERENCE, PLACE_RUSSIA, PLACE_IRAN))
     if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
@@ -162,7 +181,7 @@ def _word_features(analysis: RuleAnalysis, sentence: Sentence) -> list[str]:
     on the real-news dev split, and a third of the tagger's time."""
     f = analysis.fields[0] if sentence.field == "title" else analysis.fields[1]
     names = _WORD_NAMES
-    return [names.get(token.word) or _word_name(token.word) for token in f.tokens[sentence.first:sentence.last]]
+    return [names.get(token.word) or _word_name(token.word) for token in f.tokens[sentence.first : sentence.last]]
 
 
 _WORD_NAMES: dict[str, str] = {}

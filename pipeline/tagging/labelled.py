@@ -43,10 +43,20 @@ def read_labelled(path: Path | str) -> list[LabelledArticle]:
             evidence = row.get("evidence") or {}
             if not isinstance(evidence, dict):
                 raise ValueError("evidence must be a mapping of topic -> quoted sentence")
-            articles.append(LabelledArticle(str(row["id"]), row.get("lang", ""), row.get("title") or "", row["text"],
-                                            bool(row["relevant"]), topics, row.get("notes", ""),
-                                            row.get("split", ""), row.get("site", ""),
-                                            tuple((str(k), str(v)) for k, v in sorted(evidence.items()) if v)))
+            articles.append(
+                LabelledArticle(
+                    str(row["id"]),
+                    row.get("lang", ""),
+                    row.get("title") or "",
+                    row["text"],
+                    bool(row["relevant"]),
+                    topics,
+                    row.get("notes", ""),
+                    row.get("split", ""),
+                    row.get("site", ""),
+                    tuple((str(k), str(v)) for k, v in sorted(evidence.items()) if v),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(path, number, "", f"bad labelled article: {exc}") from None
     return articles

@@ -4,6 +4,7 @@ A label is a string (so it is a cheap dict key and reads plainly in a trace: `ru
 `e:shahed`) that also carries its `kind` and its `key` (the topic, entity or state it belongs to), so that the rules
 ask `label.kind is Kind.TERM` and `label.key` instead of slicing prefixes.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -46,7 +47,7 @@ class Label(str):
     key: str
     index: int | None
 
-    def __new__(cls, kind: Kind, key: str = "", index: int | None = None) -> "Label":
+    def __new__(cls, kind: Kind, key: str = "", index: int | None = None) -> Label:
         if kind is Kind.PLACE or key:
             text = f"{kind.value}{'' if index is None else index}:{key}"
         else:

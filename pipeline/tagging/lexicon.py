@@ -6,6 +6,7 @@ space and attached suffixes («‌ها», «‌ای») joined back; English word
 A term matches a run of tokens word by word; `*` after a word makes it a prefix; a term in capitals of up to
 five letters (IT, SCO, ВТБ) matches only in capitals. Offsets are always those of the original text.
 """
+
 from __future__ import annotations
 
 import operator
@@ -15,12 +16,34 @@ from functools import lru_cache
 from typing import NamedTuple
 
 # Characters folded for matching; every replacement keeps the length so offsets stay true.
-_FOLD = str.maketrans({
-    "ي": "ی", "ك": "ک", "ى": "ی", "ۀ": "ه", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ؤ": "و",
-    "\u200c": " ", "\u200d": " ", "ـ": " ", "ё": "е", "–": "-", "—": "-", "‑": "-", "‐": "-", "−": "-",
-    "’": "'", "ʼ": "'", "«": '"', "»": '"',
-    **{chr(0x06F0 + d): str(d) for d in range(10)}, **{chr(0x0660 + d): str(d) for d in range(10)},
-})
+_FOLD = str.maketrans(
+    {
+        "ي": "ی",
+        "ك": "ک",
+        "ى": "ی",
+        "ۀ": "ه",
+        "ة": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ؤ": "و",
+        "\u200c": " ",
+        "\u200d": " ",
+        "ـ": " ",
+        "ё": "е",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "‐": "-",
+        "−": "-",
+        "’": "'",
+        "ʼ": "'",
+        "«": '"',
+        "»": '"',
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+    }
+)
 _DIACRITICS = dict.fromkeys(list(range(0x064B, 0x0660)) + [0x0670, 0x0301])
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 _GAP_FILLER = re.compile(r"[\s\-\u2010-\u2015\u2212]")
@@ -28,8 +51,28 @@ _HYPHENS = re.compile(r"[\-\u2010-\u2015\u2212]")
 _MARKS = re.compile(r"[\u064B-\u065F\u0670\u0301]")
 _TOKEN = re.compile(r"[^\W_][\w\u064B-\u065F\u0670\u0301]*(?:'[^\W\d_]+)?")
 # Persian suffixes written after a half-space ("کشور‌ها", "هسته‌ای"): joined back to their word.
-PERSIAN_SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ی", "اي", "ایی", "تر", "ترین", "ام", "ات", "اش", "اند",
-                              "ایم", "اید", "شان", "مان", "تان"})
+PERSIAN_SUFFIXES = frozenset(
+    {
+        "ها",
+        "های",
+        "هایی",
+        "ای",
+        "ی",
+        "اي",
+        "ایی",
+        "تر",
+        "ترین",
+        "ام",
+        "ات",
+        "اش",
+        "اند",
+        "ایم",
+        "اید",
+        "شان",
+        "مان",
+        "تان",
+    }
+)
 _PERSIAN_PLURALS = ("هایی", "های", "ها")
 _span = re.Match.span
 _WORD = operator.itemgetter(3)  # Token.word
@@ -135,7 +178,7 @@ class Token(NamedTuple):
     @property
     def surface(self) -> str:
         """The original text of the token (case kept, for acronyms)."""
-        return self.text[self.start:self.end]
+        return self.text[self.start : self.end]
 
 
 def tokenize(text: str, folded: str | None = None) -> list[Token]:
@@ -165,8 +208,11 @@ def tokenize(text: str, folded: str | None = None) -> list[Token]:
         token = tokens[i]
         if out:
             previous = out[-1]
-            if ("\u0600" <= previous.word[0] <= "\u06ff" and token.start - previous.end <= 1
-                    and folded[previous.end:token.start].isspace()):
+            if (
+                "\u0600" <= previous.word[0] <= "\u06ff"
+                and token.start - previous.end <= 1
+                and folded[previous.end : token.start].isspace()
+            ):
                 # "هسته" + "ای" keeps a half-space: joined solid it would read as the plural "های" of "هست"
                 joint = "\u200c" if previous.word[-1] == "ه" and token.word[0] == "ا" else ""
                 out[-1] = new(Token, (previous.start, token.end, text, previous.word + joint + token.word))
@@ -222,9 +268,9 @@ def compile_term(term: str) -> tuple[tuple[_Spec, ...], tuple[str, ...]]:
     specs, gaps = [], []
     for index, token in enumerate(tokens):
         if index:
-            gap = fold(raw[tokens[index - 1].end:token.start].replace("*", ""))
+            gap = fold(raw[tokens[index - 1].end : token.start].replace("*", ""))
             gaps.append((_GAP_FILLER.sub("", gap), bool(_HYPHENS.search(gap))))
-        if raw[token.end:token.end + 1] == "*":
+        if raw[token.end : token.end + 1] == "*":
             specs.append(_Spec("prefix", token.word))
         else:
             specs.append(_Spec("key", term_key(token.word)))
@@ -253,8 +299,12 @@ class Lexicon:
         for (specs, gaps), (term, term_labels) in compiled.items():
             entry = (term, tuple(term_labels), specs, gaps)
             first = specs[0]
-            index = {"key": self._by_key, "prefix": self._by_prefix, "case": self._by_case,
-                     "case_prefix": self._by_case_prefix}[first.mode]
+            index = {
+                "key": self._by_key,
+                "prefix": self._by_prefix,
+                "case": self._by_case,
+                "case_prefix": self._by_case_prefix,
+            }[first.mode]
             index.setdefault(first.value, []).append(entry)
             if first.mode == "prefix":
                 self._prefix_lengths.add(len(first.value))
@@ -359,11 +409,17 @@ class Lexicon:
                         break
                     other = tokens[j]
                     mode, value = spec.mode, spec.value
-                    if not (value in looked_up[j][0] if mode == "key" else other.word.startswith(value)
-                            if mode == "prefix" else other.surface == value if mode == "case"
-                            else other.surface.startswith(value)):
+                    if not (
+                        value in looked_up[j][0]
+                        if mode == "key"
+                        else other.word.startswith(value)
+                        if mode == "prefix"
+                        else other.surface == value
+                        if mode == "case"
+                        else other.surface.startswith(value)
+                    ):
                         break
-                    between = text[tokens[j - 1].end:other.start]
+                    between = text[tokens[j - 1].end : other.start]
                     if (between != " " or gap[0]) and not _gap_matches(between, gap):
                         break
                 else:

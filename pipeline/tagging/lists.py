@@ -1,4 +1,5 @@
 """Bare lists of sector names ("defence, energy, finance, transport…") earn no topic; items with content do."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,6 @@ from pipeline.tagging.sentences import Field, Sentence
 
 LIST_ITEM_MAX_WORDS = 2  # a list item with more content words than this has content of its own
 LIST_MIN_ITEMS = 3
-
-
 
 
 LIST_PUNCTUATION = re.compile(r"[,;:،؛«»“”\"()]")  # quotes and brackets end a list item too
@@ -39,7 +38,7 @@ def listed_topic_matches(sentence: Sentence, f: Field) -> set[int]:
 def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = None) -> list[list[tuple[int, int]]]:
     """Runs of consecutive short list items, each item a token range; the first item may be long (its tail), and
     the last may go on after its topic word ("trade, logistics, education and tourism as areas for the group")."""
-    text = f.source[sentence.start:sentence.end]
+    text = f.source[sentence.start : sentence.end]
     separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(f" {w} ") for w in f.grammar.list_separator_words)
     if separators < LIST_MIN_ITEMS - 1:
         return []
@@ -53,7 +52,7 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
     for index in range(sentence.first, sentence.last):
         token = f.tokens[index]
         if index > sentence.first and index not in protected:
-            gap = f.source[f.tokens[index - 1].end:token.start]
+            gap = f.source[f.tokens[index - 1].end : token.start]
             if LIST_PUNCTUATION.search(gap) and index > start:
                 items.append((start, index))
                 start = index
@@ -70,8 +69,13 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
             current.append(item)
             continue
         head = (topic_ends or {}).get(item[0])
-        if (not clause and head is not None and len(current) >= 2 and f.tokens[item[0] - 1].word in f.grammar.conjunctions
-                and content_words((item[0], head + 1), f) <= 1):
+        if (
+            not clause
+            and head is not None
+            and len(current) >= 2
+            and f.tokens[item[0] - 1].word in f.grammar.conjunctions
+            and content_words((item[0], head + 1), f) <= 1
+        ):
             current.append((item[0], head + 1))  # the list's last item is a bare topic word; the sentence goes on
             runs.append(current)
             current = []
@@ -91,5 +95,8 @@ def names_sector(match: Match, sectors: list[int]) -> bool:
 
 def content_words(item: tuple[int, int], f: Field) -> int:
     """Words of a list item that give it content ("حمل و نقل", "oil and gas" are one domain's name)."""
-    return sum(1 for k in range(item[0], item[1])
-               if f.tokens[k].word not in f.grammar.function_words and f.tokens[k].word not in f.grammar.conjunctions)
+    return sum(
+        1
+        for k in range(item[0], item[1])
+        if f.tokens[k].word not in f.grammar.function_words and f.tokens[k].word not in f.grammar.conjunctions
+    )

@@ -10,15 +10,16 @@ The artefact (`config/tagger-model.npz` by default) is a zip of NumPy arrays wri
 same corpus, taxonomy and seed give the same bytes, with a JSON header naming the taxonomy version and file hash
 it was trained with. A tagger refuses an artefact built for another taxonomy: `newsmon train` rebuilds it.
 """
+
 from __future__ import annotations
 
 import functools
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -72,16 +73,23 @@ class LinearHead:
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        return {f"{prefix}_labels": np.array(self.labels), f"{prefix}_vocabulary": np.array(names),
-                f"{prefix}_weights": self.weights.astype(np.float32), f"{prefix}_bias": self.bias.astype(np.float32),
-                f"{prefix}_thresholds": self.thresholds.astype(np.float32)}
+        return {
+            f"{prefix}_labels": np.array(self.labels),
+            f"{prefix}_vocabulary": np.array(names),
+            f"{prefix}_weights": self.weights.astype(np.float32),
+            f"{prefix}_bias": self.bias.astype(np.float32),
+            f"{prefix}_thresholds": self.thresholds.astype(np.float32),
+        }
 
     @classmethod
-    def from_arrays(cls, data, prefix: str) -> "LinearHead":
-        return cls(tuple(str(t) for t in data[f"{prefix}_labels"]),
-                   {str(name): i for i, name in enumerate(data[f"{prefix}_vocabulary"])},
-                   data[f"{prefix}_weights"].astype(np.float32), data[f"{prefix}_bias"].astype(np.float32),
-                   data[f"{prefix}_thresholds"].astype(np.float32))
+    def from_arrays(cls, data, prefix: str) -> LinearHead:
+        return cls(
+            tuple(str(t) for t in data[f"{prefix}_labels"]),
+            {str(name): i for i, name in enumerate(data[f"{prefix}_vocabulary"])},
+            data[f"{prefix}_weights"].astype(np.float32),
+            data[f"{prefix}_bias"].astype(np.float32),
+            data[f"{prefix}_thresholds"].astype(np.float32),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,12 @@ class TaggerModel:
     def save(self, path: Path | str) -> None:
         """Write the artefact with fixed zip timestamps (the same model gives the same bytes)."""
         header = json.dumps(self.header, sort_keys=True, ensure_ascii=False).encode()
-        arrays = {"header": np.frombuffer(header, dtype=np.uint8), **self.relevance.arrays("relevance"),
-                  **self.topics.arrays("topics"), **self.articles.arrays("articles")}
+        arrays = {
+            "header": np.frombuffer(header, dtype=np.uint8),
+            **self.relevance.arrays("relevance"),
+            **self.topics.arrays("topics"),
+            **self.articles.arrays("articles"),
+        }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -112,7 +124,9 @@ class TaggerModel:
                 archive.writestr(info, buffer.getvalue())
 
 
-def load_model(path: Path | str, taxonomy_version: str | None = None, taxonomy_sha256: str | None = None) -> TaggerModel:
+def load_model(
+    path: Path | str, taxonomy_version: str | None = None, taxonomy_sha256: str | None = None
+) -> TaggerModel:
     """Read an artefact; with a taxonomy version and hash, refuse one that was trained for another taxonomy."""
     path = Path(path)
     rebuild = f"rebuild it with `newsmon train` (writes {path})"
@@ -123,15 +137,23 @@ def load_model(path: Path | str, taxonomy_version: str | None = None, taxonomy_s
             header = json.loads(bytes(data["header"]).decode())
             if header.get("format") != FORMAT:
                 raise ModelError(f"{path} is a {header.get('format')} file, not {FORMAT}: {rebuild}")
-            model = TaggerModel(LinearHead.from_arrays(data, "relevance"), LinearHead.from_arrays(data, "topics"),
-                                LinearHead.from_arrays(data, "articles"), header)
+            model = TaggerModel(
+                LinearHead.from_arrays(data, "relevance"),
+                LinearHead.from_arrays(data, "topics"),
+                LinearHead.from_arrays(data, "articles"),
+                header,
+            )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         if isinstance(exc, ModelError):
             raise
         raise ModelError(f"cannot read the tagger model {path} ({exc}): {rebuild}") from None
-    if taxonomy_version is not None and (header.get("taxonomy_version") != taxonomy_version
-                                         or (taxonomy_sha256 and header.get("taxonomy_sha256") != taxonomy_sha256)):
-        raise ModelError(f"the tagger model {path} was trained for taxonomy {header.get('taxonomy_version')} "
-                         f"(sha256 {str(header.get('taxonomy_sha256'))[:12]}), not for the taxonomy in use "
-                         f"({taxonomy_version}, sha256 {str(taxonomy_sha256)[:12]}): {rebuild}")
+    if taxonomy_version is not None and (
+        header.get("taxonomy_version") != taxonomy_version
+        or (taxonomy_sha256 and header.get("taxonomy_sha256") != taxonomy_sha256)
+    ):
+        raise ModelError(
+            f"the tagger model {path} was trained for taxonomy {header.get('taxonomy_version')} "
+            f"(sha256 {str(header.get('taxonomy_sha256'))[:12]}), not for the taxonomy in use "
+            f"({taxonomy_version}, sha256 {str(taxonomy_sha256)[:12]}): {rebuild}"
+        )
     return model

@@ -1,5 +1,6 @@
 """What the tagger returns: relevance, topics and entities, each with its evidence (text, field, offsets)
 and a trace of what decided it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,13 +45,25 @@ class TagResult:
 
     def as_dict(self, item_id=None, explain: bool = False) -> dict:
         row = {
-            "id": item_id, "relevant": self.relevant, "relevance": round(self.relevance, 3),
+            "id": item_id,
+            "relevant": self.relevant,
+            "relevance": round(self.relevance, 3),
             "evidence": self.evidence.text if self.evidence else None,
-            "topics": [{"topic": t.topic, "score": round(t.score, 3), "evidence": t.evidence.text,
-                        "field": t.evidence.field, "start": t.evidence.start, "end": t.evidence.end}
-                       for t in self.topics],
-            "entities": [{"entity": e.entity, "kind": e.kind, "text": e.text, "field": e.field, "start": e.start,
-                          "end": e.end} for e in self.entities],
+            "topics": [
+                {
+                    "topic": t.topic,
+                    "score": round(t.score, 3),
+                    "evidence": t.evidence.text,
+                    "field": t.evidence.field,
+                    "start": t.evidence.start,
+                    "end": t.evidence.end,
+                }
+                for t in self.topics
+            ],
+            "entities": [
+                {"entity": e.entity, "kind": e.kind, "text": e.text, "field": e.field, "start": e.start, "end": e.end}
+                for e in self.entities
+            ],
             "taxonomy_version": self.taxonomy_version,
         }
         if self.truncated:

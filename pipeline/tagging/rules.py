@@ -1,5 +1,6 @@
 """The rule tagger: compiles the taxonomy's lexicons and reads an article (see relation, topics, lists,
 entities); docs/tagging.md explains the rules with examples."""
+
 from __future__ import annotations
 
 import bisect
@@ -9,13 +10,13 @@ from pipeline.config import TaxonomySpec
 from pipeline.tagging.entities import EntityRules
 from pipeline.tagging.labels import Kind, Label
 from pipeline.tagging.lexicon import Lexicon, Match, tokenize
-from pipeline.tagging.results import EntityMention, TagResult, TopicTag
 from pipeline.tagging.relation import (
     RELEVANCE_THRESHOLD,
     RelationRules,
     link_rule,
     mentioned_in_passing,
 )
+from pipeline.tagging.results import EntityMention, TagResult, TopicTag
 from pipeline.tagging.sentences import (
     Field,
     Sentence,
@@ -49,8 +50,15 @@ class RuleAnalysis:
 
     def result(self, version: str) -> TagResult:
         evidence = evidence_of(self.evidence, self.fields) if self.evidence is not None else None
-        return TagResult(self.relevant, self.relevance, evidence, self.tags if self.relevant else (), version,
-                         self.entities, (self.rule,))
+        return TagResult(
+            self.relevant,
+            self.relevance,
+            evidence,
+            self.tags if self.relevant else (),
+            version,
+            self.entities,
+            (self.rule,),
+        )
 
 
 class RuleTagger(RelationRules, TopicRules, EntityRules):
@@ -61,13 +69,20 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
         self.version = spec.version
         self.topics = spec.topics
         groups: dict[Label, tuple[str, ...]] = {
-            Label(Kind.RUSSIA): spec.actors["russia"], Label(Kind.IRAN): spec.actors["iran"],
-            Label(Kind.PAIR): spec.pair_terms, Label(Kind.REFERENCE): spec.pair_references,
-            Label(Kind.CUE): spec.relation_cues, Label(Kind.WEAK_CUE): spec.weak_relation_cues,
-            Label(Kind.LIST_MARKER): spec.list_markers, Label(Kind.LIST_TAIL): spec.list_tails,
-            Label(Kind.OTHER_STATE): spec.other_states, Label(Kind.BILATERAL_CUE): spec.bilateral_cues,
-            Label(Kind.NOT_CUE): spec.not_relation_cues, Label(Kind.PARALLEL): spec.parallel_markers,
-            Label(Kind.SECTOR): spec.sector_words, Label(Kind.NEGATION): spec.negations,
+            Label(Kind.RUSSIA): spec.actors["russia"],
+            Label(Kind.IRAN): spec.actors["iran"],
+            Label(Kind.PAIR): spec.pair_terms,
+            Label(Kind.REFERENCE): spec.pair_references,
+            Label(Kind.CUE): spec.relation_cues,
+            Label(Kind.WEAK_CUE): spec.weak_relation_cues,
+            Label(Kind.LIST_MARKER): spec.list_markers,
+            Label(Kind.LIST_TAIL): spec.list_tails,
+            Label(Kind.OTHER_STATE): spec.other_states,
+            Label(Kind.BILATERAL_CUE): spec.bilateral_cues,
+            Label(Kind.NOT_CUE): spec.not_relation_cues,
+            Label(Kind.PARALLEL): spec.parallel_markers,
+            Label(Kind.SECTOR): spec.sector_words,
+            Label(Kind.NEGATION): spec.negations,
             Label(Kind.COMPARISON): spec.comparison_markers,
             Label(Kind.PLACE, "russia"): (spec.places or {}).get("russia", ()),
             Label(Kind.PLACE, "iran"): (spec.places or {}).get("iran", ()),
@@ -87,8 +102,13 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
         self.overrides = {t.id: set(t.overridden_by) for t in spec.topics}
         self.weak_overrides = {t.id: set(t.overridden_by) | set(t.weak_overridden_by) for t in spec.topics}
         self.combined_topics = [t for t in spec.topics if t.combinations]
-        self.combination_labels = {t.id: [(Label(Kind.COMBO_FIRST, t.id, n), Label(Kind.COMBO_SECOND, t.id, n), combo)
-                                          for n, combo in enumerate(t.combinations)] for t in self.combined_topics}
+        self.combination_labels = {
+            t.id: [
+                (Label(Kind.COMBO_FIRST, t.id, n), Label(Kind.COMBO_SECOND, t.id, n), combo)
+                for n, combo in enumerate(t.combinations)
+            ]
+            for t in self.combined_topics
+        }
         self.yielding = {t.id for t in spec.topics if t.yields}
 
     # -- reading
@@ -123,8 +143,12 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
         strong_text = [s for s in strong if s.field == "text"]
         relevant = bool(strong_text) or (bool(strong) and not (text or "").strip())
         rule = "relation.none" if not strong else "relation.headline_only" if not relevant else ""
-        if (relevant and len(strong_text) == 1 and strong_text[0].link < 0.9
-                and mentioned_in_passing(strong_text[0], fields)):
+        if (
+            relevant
+            and len(strong_text) == 1
+            and strong_text[0].link < 0.9
+            and mentioned_in_passing(strong_text[0], fields)
+        ):
             # a story about a third state ("Iran and China review their pact") that relates the two in one
             # sentence only ("Tehran has also signed a treaty with Russia") mentions the pair, it does not discuss it
             relevant, rule = False, "relation.mentioned_in_passing"
@@ -134,5 +158,13 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             best = max((s for s in strong if s.field == "text"), key=lambda s: (s.link, -s.start))
         evidence = best if best is not None and best.link > 0 else None
         found, tags = self._topics(fields) if relevant and topics else ({}, ())
-        return RuleAnalysis(fields, relevant, round(min(relevance, 1.0), 3), evidence, found, tags,
-                            self._entities(fields), rule or link_rule(best))
+        return RuleAnalysis(
+            fields,
+            relevant,
+            round(min(relevance, 1.0), 3),
+            evidence,
+            found,
+            tags,
+            self._entities(fields),
+            rule or link_rule(best),
+        )

@@ -1,4 +1,5 @@
 """Sentences of a field (title or text) with their offsets, and the lexicon hits inside each."""
+
 from __future__ import annotations
 
 import bisect
@@ -45,19 +46,20 @@ class Sentence:
         return [m.first for m in self.hits.get(label, ())]
 
 
-def split_sentences(text: str, field_name: str, paragraph_offset: int = 0,
-                    abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
+def split_sentences(
+    text: str, field_name: str, paragraph_offset: int = 0, abbreviations: frozenset[str] = frozenset()
+) -> list[Sentence]:
     """Sentences with offsets; a newline always ends a sentence and a paragraph; a full stop after one of the
     `abbreviations` (the taxonomy's `grammar.abbreviations`) or after a single letter does not end one."""
     sentences, start, paragraph = [], 0, paragraph_offset
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        before = text[max(start, match.start() - 24):match.start()].rsplit(None, 1)
+        before = text[max(start, match.start() - 24) : match.start()].rsplit(None, 1)
         last_word = before[-1].lower().rstrip(".") if before else ""
         if match.group() != "\n" and (last_word in abbreviations or re.fullmatch(r"\w", last_word)):
             continue
         _append_sentence(sentences, text, start, end, field_name, paragraph)
-        if match.group() == "\n" or "\n" in text[end:end + 1]:
+        if match.group() == "\n" or "\n" in text[end : end + 1]:
             paragraph += 1
         start = end
     _append_sentence(sentences, text, start, len(text), field_name, paragraph)
@@ -98,8 +100,12 @@ def group_hits(matches: list[Match]) -> dict[str, list[Match]]:
 
 def may_relate(hits: dict[str, list[Match]]) -> bool:
     """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
-    return ((Kind.RUSSIA in hits and (Kind.IRAN in hits or PLACE_IRAN in hits))
-            or (Kind.IRAN in hits and PLACE_RUSSIA in hits) or Kind.PAIR in hits or Kind.REFERENCE in hits)
+    return (
+        (Kind.RUSSIA in hits and (Kind.IRAN in hits or PLACE_IRAN in hits))
+        or (Kind.IRAN in hits and PLACE_RUSSIA in hits)
+        or Kind.PAIR in hits
+        or Kind.REFERENCE in hits
+    )
 
 
 def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
@@ -122,13 +128,17 @@ def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
         for label in match.labels:
             if label.kind in TOPIC_KINDS:
                 topic = label.key
-                if any(topic in label_sets(o.labels)[1] or (o.end - o.start > length
-                                                             and label_sets(o.labels)[0] - {topic})
-                       for o in covering):
+                if any(
+                    topic in label_sets(o.labels)[1] or (o.end - o.start > length and label_sets(o.labels)[0] - {topic})
+                    for o in covering
+                ):
                     continue
-            elif label == Kind.OTHER_STATE and any(o.end - o.start > length and Kind.OTHER_STATE not in o.labels for o in covering):
-                continue
-            elif label.kind in RELATION_CUES and any(Kind.NOT_CUE in o.labels for o in covering):
+            elif (
+                label == Kind.OTHER_STATE
+                and any(o.end - o.start > length and Kind.OTHER_STATE not in o.labels for o in covering)
+                or label.kind in RELATION_CUES
+                and any(Kind.NOT_CUE in o.labels for o in covering)
+            ):
                 continue
             hits.setdefault(label, []).append(match)
     return hits
@@ -141,12 +151,14 @@ def label_sets(labels: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]
     """(topics a term belongs to, topics it excludes), cached per label tuple."""
     found = _LABEL_SETS.get(labels)
     if found is None:
-        found = (frozenset(label.key for label in labels if label.kind in TOPIC_TERMS),
-                 frozenset(label.key for label in labels if label.kind is Kind.EXCLUDE))
+        found = (
+            frozenset(label.key for label in labels if label.kind in TOPIC_TERMS),
+            frozenset(label.key for label in labels if label.kind is Kind.EXCLUDE),
+        )
         _LABEL_SETS[labels] = found
     return found
 
 
 def evidence_of(sentence: Sentence, fields: list[Field]) -> Evidence:
     source = fields[0].source if sentence.field == "title" else fields[1].source
-    return Evidence(source[sentence.start:sentence.end], sentence.field, sentence.start, sentence.end)
+    return Evidence(source[sentence.start : sentence.end], sentence.field, sentence.start, sentence.end)

@@ -6,6 +6,7 @@ scores every sentence for every topic. A topic is earned when its best sentence 
 sentence is the tag's evidence and its strongest features are the tag's trace. Without a model (tests of the
 rules, or `Tagger(spec)`) the rules decide everything.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,7 +41,7 @@ class Tagger:
         title, text = (title or "")[:2000], text or ""
         if max_chars is not None and len(text) > max_chars:
             cut = text.rfind(" ", 0, max_chars)
-            result = self.tag(title, text[:cut if cut > max_chars // 2 else max_chars])
+            result = self.tag(title, text[: cut if cut > max_chars // 2 else max_chars])
             return dataclasses.replace(result, truncated=f"tagged the first {max_chars} of {len(text)} characters")
         analysis = self.rules.analyse(title, text, topics=self.rule_topics)
         result = analysis.result(self.version)
@@ -76,9 +77,12 @@ class Tagger:
             if score < head.thresholds[column]:
                 continue
             chosen = sentences[best]
-            trace = (f"model.sentence p={probabilities[best, column]:.2f} ({chosen.relation})",
-                     *head.strongest(rows[best], topic, 3), f"model.article p={article[column]:.2f}",
-                     *articles.strongest(pooled, topic, 3))
+            trace = (
+                f"model.sentence p={probabilities[best, column]:.2f} ({chosen.relation})",
+                *head.strongest(rows[best], topic, 3),
+                f"model.article p={article[column]:.2f}",
+                *articles.strongest(pooled, topic, 3),
+            )
             tags.append(TopicTag(topic, round(score, 3), evidence_of(chosen.sentence, analysis.fields), trace))
         tags.sort(key=lambda tag: self.order.get(tag.topic, len(self.order)))
         return tuple(tags)
@@ -86,9 +90,11 @@ class Tagger:
 
 def _closest_to_relation(sentences):
     """The sentence that best ties the two states together (the relevance evidence when no rule fired)."""
+
     def strength(s):
         states = len(s.sides) + s.sentence.has("russia") + s.sentence.has("iran")
         return (s.sentence.link, states, s.sentence.field == "text", -s.index)
+
     return max(sentences, key=strength).sentence
 
 

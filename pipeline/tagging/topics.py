@@ -1,10 +1,11 @@
 """Topic rules: which sentences are tied to the pair (context) and which topics their lexicon hits earn."""
+
 from __future__ import annotations
 
 from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind
 from pipeline.tagging.lists import listed_topic_matches, names_sector
-from pipeline.tagging.results import TopicTag
 from pipeline.tagging.relation import RELEVANCE_THRESHOLD
+from pipeline.tagging.results import TopicTag
 from pipeline.tagging.sentences import Field, Sentence, evidence_of, resolve_hits
 
 TOPIC_THRESHOLD = 0.6
@@ -19,7 +20,8 @@ ONE_ACTOR_IN_PAIR_ARTICLE = 0.65  # one actor and a relation cue, in an article 
 
 
 class TopicRules:
-    """Topics: each sentence's context, the topic terms it holds and the topics they earn. Mixed into RuleTagger, whose compiled lexicon and overrides it reads."""
+    """Topics: each sentence's context, the topic terms it holds and the topics they earn. Mixed into RuleTagger, whose
+    compiled lexicon and overrides it reads."""
 
     # -- topics
     def _contexts(self, fields: list[Field]) -> None:
@@ -28,8 +30,13 @@ class TopicRules:
             linked_paragraphs = {s.paragraph for s in f.sentences if s.link >= RELEVANCE_THRESHOLD}
             previous_linked = False
             for sentence in f.sentences:
-                one_actor = (sentence.has(Kind.RUSSIA) or sentence.has(Kind.IRAN) or sentence.has(Kind.REFERENCE)
-                             or sentence.has(PLACE_RUSSIA) or sentence.has(PLACE_IRAN))
+                one_actor = (
+                    sentence.has(Kind.RUSSIA)
+                    or sentence.has(Kind.IRAN)
+                    or sentence.has(Kind.REFERENCE)
+                    or sentence.has(PLACE_RUSSIA)
+                    or sentence.has(PLACE_IRAN)
+                )
                 if sentence.link >= RELEVANCE_THRESHOLD and not sentence.corroborated:
                     context = PAIR_SENTENCE
                 elif sentence.adjacent:
@@ -62,8 +69,11 @@ class TopicRules:
                 if not sentence.resolved:  # overlaps matter for topics only where a topic can be earned
                     sentence.hits, sentence.resolved = resolve_hits(sentence.matches), True
                 if sentence.context < TOPIC_THRESHOLD:
-                    designations += [(TOPIC_THRESHOLD, sentence, topic.id) for topic in self.combined_topics
-                                     if self._combination(topic, sentence, pair_only=True)]
+                    designations += [
+                        (TOPIC_THRESHOLD, sentence, topic.id)
+                        for topic in self.combined_topics
+                        if self._combination(topic, sentence, pair_only=True)
+                    ]
                     continue
                 strong, weak = self._sentence_terms(sentence, f)
                 strong_by_paragraph.setdefault((f.name, sentence.paragraph), set()).update(strong)
@@ -84,8 +94,14 @@ class TopicRules:
             score, sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
             score = min(1.0, score + 0.05 * min(len(hits) - 1, 2))
             terms = sorted({m.term for label in self.term_labels[topic.id] for m in sentence.hits.get(label, ())})
-            tags.append(TopicTag(topic.id, round(score, 3), evidence_of(sentence, fields),
-                                 ("rules.topic_lexicon",) + tuple(f"term {t}" for t in terms[:4])))
+            tags.append(
+                TopicTag(
+                    topic.id,
+                    round(score, 3),
+                    evidence_of(sentence, fields),
+                    ("rules.topic_lexicon",) + tuple(f"term {t}" for t in terms[:4]),
+                )
+            )
         return found, tuple(tags)
 
     def _sentence_terms(self, sentence: Sentence, f: Field) -> tuple[set[str], set[str]]:
@@ -93,8 +109,13 @@ class TopicRules:
         listed = listed_topic_matches(sentence, f)
         negations = sentence.positions(Kind.NEGATION)
         if negations:  # "Russia offered no military assistance": the domain is named as absent
-            listed = listed | {id(m) for label, ms in sentence.hits.items() if label.kind in TOPIC_TERMS for m in ms
-                               if any(m.first - NEGATION_REACH <= n < m.first for n in negations)}
+            listed = listed | {
+                id(m)
+                for label, ms in sentence.hits.items()
+                if label.kind in TOPIC_TERMS
+                for m in ms
+                if any(m.first - NEGATION_REACH <= n < m.first for n in negations)
+            }
         sectors = sentence.positions(Kind.SECTOR)
         strong, weak, specific_words, single = set(), set(), False, set()
         for label, matches in sentence.hits.items():

@@ -8,13 +8,14 @@ topic. One L2 logistic regression per topic (liblinear, fixed seed); the decisio
 gives the best topic micro-F1 on the tuning articles, the same for every topic. The relevance head is one more
 logistic regression over article features, its threshold the one with the best relevance F1 on the tuning set.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -48,9 +49,15 @@ class _Article:
     predicted_relevant: bool = False
 
 
-def train_model(spec: TaxonomySpec, train: Iterable, tune: Iterable, seed: int = 0,
-                progress: Callable[[str], None] | None = None, synthetic: Iterable = (),
-                use_rules: bool = False) -> TaggerModel:
+def train_model(
+    spec: TaxonomySpec,
+    train: Iterable,
+    tune: Iterable,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    synthetic: Iterable = (),
+    use_rules: bool = False,
+) -> TaggerModel:
     """Train on `train` labelled articles (and `synthetic` ones, weighted down), choose the thresholds on `tune`;
     returns the model (not saved). `use_rules=False` leaves out the rules' own verdicts (a purely learned model
     over the lexicons, relations and words; the hybrid keeps them as features)."""
@@ -67,17 +74,28 @@ def train_model(spec: TaxonomySpec, train: Iterable, tune: Iterable, seed: int =
     relevance = _train_relevance(train_articles, tune_articles, seed)
     say(f"trained relevance (threshold {relevance.thresholds[0]:.3f})")
     for article in tune_articles:
-        article.predicted_relevant = bool(relevance.probabilities([relevance.ids(article.names)])[0, 0]
-                                          >= relevance.thresholds[0])
+        article.predicted_relevant = bool(
+            relevance.probabilities([relevance.ids(article.names)])[0, 0] >= relevance.thresholds[0]
+        )
     topics, articles = _train_topics(train_articles, tune_articles, seed, say)
     header = {
-        "format": FORMAT, "taxonomy_version": spec.version, "taxonomy_sha256": spec.sha256, "seed": seed,
-        "regularisation": REGULARISATION, "min_feature_count": MIN_FEATURE_COUNT, "synthetic_weight": SYNTHETIC_WEIGHT,
-        "features": "hybrid: rule verdicts, lexicons, relations, words" if use_rules else "learned: lexicons, relations, words",
+        "format": FORMAT,
+        "taxonomy_version": spec.version,
+        "taxonomy_sha256": spec.sha256,
+        "seed": seed,
+        "regularisation": REGULARISATION,
+        "min_feature_count": MIN_FEATURE_COUNT,
+        "synthetic_weight": SYNTHETIC_WEIGHT,
+        "features": "hybrid: rule verdicts, lexicons, relations, words"
+        if use_rules
+        else "learned: lexicons, relations, words",
         "rule_verdicts": use_rules,
-        "relevance_threshold": float(relevance.thresholds[0]), "topic_threshold": float(topics.thresholds[0]),
-        "training_articles": len(train_articles), "tuning_articles": len(tune_articles),
-        "training_sha256": _digest(train_articles), "tuning_sha256": _digest(tune_articles),
+        "relevance_threshold": float(relevance.thresholds[0]),
+        "topic_threshold": float(topics.thresholds[0]),
+        "training_articles": len(train_articles),
+        "tuning_articles": len(tune_articles),
+        "training_sha256": _digest(train_articles),
+        "tuning_sha256": _digest(tune_articles),
     }
     return TaggerModel(relevance, topics, articles, header)
 
@@ -95,14 +113,21 @@ def _train_relevance(train: list[_Article], tune: list[_Article], seed: int) -> 
     matrix = _matrix([a.names for a in train], vocabulary)
     labels = np.array([int(a.relevant) for a in train])
     coef, intercept = _fit(matrix, labels, np.array([a.weight for a in train]), seed)
-    head = LinearHead(("relevant",), vocabulary, coef.reshape(-1, 1).astype(np.float32),
-                      np.array([intercept], dtype=np.float32), np.array([0.5], dtype=np.float32))
+    head = LinearHead(
+        ("relevant",),
+        vocabulary,
+        coef.reshape(-1, 1).astype(np.float32),
+        np.array([intercept], dtype=np.float32),
+        np.array([0.5], dtype=np.float32),
+    )
     scores = head.probabilities([head.ids(a.names) for a in tune])[:, 0]
 
     def counts(threshold: float) -> tuple[int, int, int]:
-        return (sum(1 for a, p in zip(tune, scores) if p >= threshold and a.relevant),
-                sum(1 for a, p in zip(tune, scores) if p >= threshold and not a.relevant),
-                sum(1 for a, p in zip(tune, scores) if p < threshold and a.relevant))
+        return (
+            sum(1 for a, p in zip(tune, scores) if p >= threshold and a.relevant),
+            sum(1 for a, p in zip(tune, scores) if p >= threshold and not a.relevant),
+            sum(1 for a, p in zip(tune, scores) if p < threshold and a.relevant),
+        )
 
     threshold = _best_threshold(counts)
     return LinearHead(head.labels, vocabulary, head.weights, head.bias, np.array([threshold], dtype=np.float32))
@@ -125,12 +150,21 @@ def _train_topics(train: list[_Article], tune: list[_Article], seed: int, say) -
             weights[:, column], bias[column] = _fit(matrix[keep], labels[keep], sample_weight[keep], seed)
             chosen = _best_sentences(train, offsets, matrix, weights[:, column], bias[column], topic)
         say(f"trained {topic}")
-    head = LinearHead(TOPIC_IDS, vocabulary, weights.astype(np.float32), bias.astype(np.float32),
-                      np.full(len(TOPIC_IDS), 0.5, dtype=np.float32))
+    head = LinearHead(
+        TOPIC_IDS,
+        vocabulary,
+        weights.astype(np.float32),
+        bias.astype(np.float32),
+        np.full(len(TOPIC_IDS), 0.5, dtype=np.float32),
+    )
     articles = _train_articles(train, seed)
     threshold = _choose_threshold(head, articles, tune)
-    return (LinearHead(TOPIC_IDS, vocabulary, head.weights, head.bias,
-                       np.full(len(TOPIC_IDS), threshold, dtype=np.float32)), articles)
+    return (
+        LinearHead(
+            TOPIC_IDS, vocabulary, head.weights, head.bias, np.full(len(TOPIC_IDS), threshold, dtype=np.float32)
+        ),
+        articles,
+    )
 
 
 def _train_articles(train: list[_Article], seed: int) -> LinearHead:
@@ -145,8 +179,13 @@ def _train_articles(train: list[_Article], seed: int) -> LinearHead:
         labels = np.array([int(topic in a.topics) for a in relevant])
         if 0 < labels.sum() < len(labels):
             weights[:, column], bias[column] = _fit(matrix, labels, np.array([a.weight for a in relevant]), seed)
-    return LinearHead(TOPIC_IDS, vocabulary, weights.astype(np.float32), bias.astype(np.float32),
-                      np.full(len(TOPIC_IDS), 0.5, dtype=np.float32))
+    return LinearHead(
+        TOPIC_IDS,
+        vocabulary,
+        weights.astype(np.float32),
+        bias.astype(np.float32),
+        np.full(len(TOPIC_IDS), 0.5, dtype=np.float32),
+    )
 
 
 def _read(rules: RuleTagger, sides: dict[str, str], article, keep=lambda name: True, verdicts: bool = True) -> _Article:
@@ -154,15 +193,23 @@ def _read(rules: RuleTagger, sides: dict[str, str], article, keep=lambda name: T
     every = [replace(s, names=tuple(filter(keep, s.names))) for s in article_features(analysis, sides)]
     relevance = tuple(filter(keep, relevance_features(analysis, every)))
     sentences = [s for s in every if s.candidate]  # the topic heads see what the tagger scores
-    sources = [analysis.fields[0].source if s.sentence.field == "title" else analysis.fields[1].source
-               for s in sentences]
-    texts = [source[s.sentence.start:s.sentence.end] for source, s in zip(sources, sentences)]
+    sources = [
+        analysis.fields[0].source if s.sentence.field == "title" else analysis.fields[1].source for s in sentences
+    ]
+    texts = [source[s.sentence.start : s.sentence.end] for source, s in zip(sources, sentences)]
     quotes: dict[str, list[str]] = {}
     for topic, quote in article.evidence:
         quotes.setdefault(topic, []).append(quote)
     quoted = {topic: _quoted(texts, topic_quotes) for topic, topic_quotes in quotes.items()}
-    return _Article(article.id, article.relevant, article.topics if article.relevant else frozenset(), quoted,
-                    relevance, sentences, texts)
+    return _Article(
+        article.id,
+        article.relevant,
+        article.topics if article.relevant else frozenset(),
+        quoted,
+        relevance,
+        sentences,
+        texts,
+    )
 
 
 def _vocabulary(rows) -> dict[str, int]:
@@ -249,9 +296,16 @@ def _best_sentences(articles, offsets, matrix, weights, bias, topic) -> dict[int
 def _choose_threshold(head: LinearHead, pooled: LinearHead, articles: list[_Article]) -> float:
     """The threshold with the best topic micro-F1 over the articles, as the pipeline decides (topics only for
     articles the relevance head calls relevant; the mean of the best sentence's and the article's probability)."""
-    scores = [(head.probabilities([head.ids(s.names) for s in a.sentences]).max(axis=0)
-               + pooled.probabilities([pooled.ids(pooled_features(a.sentences))])[0]) / 2
-              if a.predicted_relevant and a.sentences else np.zeros(len(head.labels)) for a in articles]
+    scores = [
+        (
+            head.probabilities([head.ids(s.names) for s in a.sentences]).max(axis=0)
+            + pooled.probabilities([pooled.ids(pooled_features(a.sentences))])[0]
+        )
+        / 2
+        if a.predicted_relevant and a.sentences
+        else np.zeros(len(head.labels))
+        for a in articles
+    ]
 
     def counts(threshold: float) -> tuple[int, int, int]:
         tp = fp = fn = 0

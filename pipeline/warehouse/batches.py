@@ -38,8 +38,9 @@ def serialize_loads(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
 
 
-def load_feed_batch(conn: Connection, batch: FeedBatch, run_id: int, story_index: StoryIndex,
-                    now: datetime) -> tuple[Counts, list[Addition]]:
+def load_feed_batch(
+    conn: Connection, batch: FeedBatch, run_id: int, story_index: StoryIndex, now: datetime
+) -> tuple[Counts, list[Addition]]:
     """Write one feed's outcome in the caller's transaction. Returns its counts (articles and failed items) and
     the story index additions to make after commit."""
     serialize_loads(conn)

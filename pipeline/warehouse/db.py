@@ -1,4 +1,5 @@
 """Engines, migrations and views. The Alembic migrations are the one definition of the tables; code reflects them."""
+
 from __future__ import annotations
 
 import contextlib
@@ -38,7 +39,7 @@ def make_engine(url: str) -> Engine:
     """An engine for a SQLAlchemy URL; SQLite files get their folder, WAL and foreign keys. Only SQLite and
     PostgreSQL are supported; `postgres://` (Heroku's and libpq's spelling) means PostgreSQL."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -137,8 +138,10 @@ def tables(engine_or_conn) -> MetaData:
     with _metadata_lock:
         if key not in _metadata_cache:
             if current_revision(engine) != head_revision():
-                raise WarehouseError(f"the warehouse at {engine.url.render_as_string()} is not at the current "
-                                     "schema; run `newsmon db upgrade` first")
+                raise WarehouseError(
+                    f"the warehouse at {engine.url.render_as_string()} is not at the current "
+                    "schema; run `newsmon db upgrade` first"
+                )
             metadata = MetaData()
             metadata.reflect(bind=engine, views=False)
             _metadata_cache[key] = metadata
@@ -152,7 +155,8 @@ def upsert(conn: Connection, table, rows: list[dict], keys: list[str], update_co
     statement = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
     if update_columns:
         statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={c: statement.excluded[c] for c in update_columns})
+            index_elements=keys, set_={c: statement.excluded[c] for c in update_columns}
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     conn.execute(statement, rows)

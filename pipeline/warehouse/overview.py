@@ -1,10 +1,10 @@
 """What the "Russia–Iran monitor" page shows, read from the warehouse over a read-only connection: weekly stories
 per topic, the split by perspective, coverage gaps, and a topic-week's articles with their evidence sentences."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -25,8 +25,9 @@ def read_only_engine(url: str) -> Engine:
         import sqlite3
 
         path = Path(parsed.database).resolve()
-        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(
-            f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False))
+        engine = create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        )
     else:
         engine = make_engine(url)
 
@@ -67,7 +68,7 @@ def overview(engine: Engine, weeks_shown: int = WEEKS_SHOWN) -> Overview:
     """Stories per topic and perspective, and gap weeks, over the weeks from the first to the latest with relevant
     coverage (at most `weeks_shown`, the latest ones)."""
     with engine.connect() as conn:
-        weekly = conn.execute(text(f"SELECT topic, week, stories FROM topic_weekly")).all()
+        weekly = conn.execute(text("SELECT topic, week, stories FROM topic_weekly")).all()
         if not weekly:
             return Overview([], {}, {}, {}, None)
         first = min(date.fromisoformat(_iso(r.week)) for r in weekly)
@@ -77,11 +78,16 @@ def overview(engine: Engine, weeks_shown: int = WEEKS_SHOWN) -> Overview:
         for row in weekly:
             if _iso(row.week) >= weeks[0]:
                 topics.setdefault(row.topic, {})[_iso(row.week)] = int(row.stories)
-        split = conn.execute(text(
-            f"SELECT topic, perspective, SUM(stories) AS stories FROM topic_perspective_weekly "
-            "WHERE week >= :first GROUP BY topic, perspective"), {"first": date.fromisoformat(weeks[0])}).all()
-        days = conn.execute(text(f"SELECT day, feeds_expected, feeds_ok FROM "
-                                 f"coverage_summary_daily WHERE feeds_ok < feeds_expected")).all()
+        split = conn.execute(
+            text(
+                "SELECT topic, perspective, SUM(stories) AS stories FROM topic_perspective_weekly "
+                "WHERE week >= :first GROUP BY topic, perspective"
+            ),
+            {"first": date.fromisoformat(weeks[0])},
+        ).all()
+        days = conn.execute(
+            text("SELECT day, feeds_expected, feeds_ok FROM coverage_summary_daily WHERE feeds_ok < feeds_expected")
+        ).all()
     perspectives: dict[str, dict[str, int]] = {}
     for row in split:
         perspectives.setdefault(row.topic, {})[row.perspective] = int(row.stories)
@@ -90,21 +96,32 @@ def overview(engine: Engine, weeks_shown: int = WEEKS_SHOWN) -> Overview:
         day = date.fromisoformat(_iso(row.day))
         week = (day - timedelta(days=day.weekday())).isoformat()
         gaps.setdefault(week, []).append(f"{day}: {row.feeds_ok} of {row.feeds_expected} feeds fetched")
-    busiest = max(((t, w) for t, by_week in topics.items() for w in by_week),
-                  key=lambda tw: (topics[tw[0]][tw[1]], tw[1]), default=None)
-    return Overview(weeks, dict(sorted(topics.items())), perspectives,
-                    {w: "; ".join(v) for w, v in sorted(gaps.items())}, busiest)
+    busiest = max(
+        ((t, w) for t, by_week in topics.items() for w in by_week),
+        key=lambda tw: (topics[tw[0]][tw[1]], tw[1]),
+        default=None,
+    )
+    return Overview(
+        weeks, dict(sorted(topics.items())), perspectives, {w: "; ".join(v) for w, v in sorted(gaps.items())}, busiest
+    )
 
 
 def topic_week_articles(engine: Engine, topic: str, week: str, limit: int = ARTICLES_SHOWN) -> list[dict]:
     """Articles of one topic and week with the evidence sentence that earned the tag, newest first."""
     monday = date.fromisoformat(week)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT article_id, story_id, title, url, source_name, perspective, day, evidence, score "
-            "FROM article_tags_current WHERE topic = :topic AND week = :week "
-            "ORDER BY day DESC, score DESC, article_id LIMIT :limit"),
-            {"topic": topic, "week": monday, "limit": limit}).mappings().all()
+        rows = (
+            conn.execute(
+                text(
+                    "SELECT article_id, story_id, title, url, source_name, perspective, day, evidence, score "
+                    "FROM article_tags_current WHERE topic = :topic AND week = :week "
+                    "ORDER BY day DESC, score DESC, article_id LIMIT :limit"
+                ),
+                {"topic": topic, "week": monday, "limit": limit},
+            )
+            .mappings()
+            .all()
+        )
     return [dict(row, day=_iso(row["day"]), score=round(float(row["score"]), 3)) for row in rows]
 
 

@@ -3,7 +3,7 @@ the items each feed listed and the fetch log."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, exists, or_, select, update
 
@@ -24,10 +24,27 @@ def sync_sources(conn: Connection, feeds: list[FeedSource], now: datetime, confi
     """Insert or update the feeds; when they are the configured list (`configured`), feeds no longer in it are
     disabled, never deleted. A one-off list (`newsmon run --feeds other.yaml`) disables nothing."""
     sources = tables(conn).tables["sources"]
-    rows = [dict(name=f.name, feed_url=f.url, site_url=f.site, language=f.language, country=f.country,
-                 perspective=f.perspective, archive=f.archive, enabled=f.enabled, created_at=now) for f in feeds]
-    upsert(conn, sources, rows, ["name"],
-           ["feed_url", "site_url", "language", "country", "perspective", "archive", "enabled"])
+    rows = [
+        dict(
+            name=f.name,
+            feed_url=f.url,
+            site_url=f.site,
+            language=f.language,
+            country=f.country,
+            perspective=f.perspective,
+            archive=f.archive,
+            enabled=f.enabled,
+            created_at=now,
+        )
+        for f in feeds
+    ]
+    upsert(
+        conn,
+        sources,
+        rows,
+        ["name"],
+        ["feed_url", "site_url", "language", "country", "perspective", "archive", "enabled"],
+    )
     names = [f.name for f in feeds]
     if configured:
         conn.execute(update(sources).where(sources.c.name.not_in(names)).values(enabled=False))
@@ -39,9 +56,17 @@ def feed_state(conn: Connection, source_id: int, today: date | None = None):
     stored ETag/Last-Modified (a server that answers 304 for changed content is caught within days)."""
     meta = tables(conn)
     sources, log = meta.tables["sources"], meta.tables["fetch_log"]
-    since = (today or datetime.now(timezone.utc).date()) - timedelta(days=VALIDATORS_TRUSTED_DAYS)
-    trusted = exists().where(log.c.fetched_day >= since, log.c.source_id == source_id, log.c.kind == "feed",
-                             log.c.http_status.between(200, 299)).label("validators_trusted")
+    since = (today or datetime.now(UTC).date()) - timedelta(days=VALIDATORS_TRUSTED_DAYS)
+    trusted = (
+        exists()
+        .where(
+            log.c.fetched_day >= since,
+            log.c.source_id == source_id,
+            log.c.kind == "feed",
+            log.c.http_status.between(200, 299),
+        )
+        .label("validators_trusted")
+    )
     return conn.execute(select(sources, trusted).where(sources.c.id == source_id)).mappings().one()
 
 
@@ -50,9 +75,12 @@ def known_items(conn: Connection, source_id: int, now: datetime | None = None) -
     not seen for KNOWN_DONE_DAYS, so that the cost stays flat as history grows (such an item, if it comes back, is
     found among the stored articles and not fetched again)."""
     items = tables(conn).tables["feed_items"]
-    since = (now or datetime.now(timezone.utc)) - timedelta(days=KNOWN_DONE_DAYS)
-    rows = conn.execute(select(items).where(
-        items.c.source_id == source_id, or_(items.c.last_seen_at >= since, items.c.state != ItemState.DONE)))
+    since = (now or datetime.now(UTC)) - timedelta(days=KNOWN_DONE_DAYS)
+    rows = conn.execute(
+        select(items).where(
+            items.c.source_id == source_id, or_(items.c.last_seen_at >= since, items.c.state != ItemState.DONE)
+        )
+    )
     return {row["url_hash"]: dict(row) for row in rows.mappings()}
 
 
@@ -71,12 +99,20 @@ def forgive_failures(conn: Connection, source_names: list[str], now: datetime) -
     """Take back one failure from each named source (the one this run charged it): a fault of this machine, not of
     the sources, must not slow them down."""
     sources = tables(conn).tables["sources"]
-    for row in conn.execute(select(sources.c.id, sources.c.consecutive_failures, sources.c.last_status)
-                            .where(sources.c.name.in_(source_names))).mappings():
+    for row in conn.execute(
+        select(sources.c.id, sources.c.consecutive_failures, sources.c.last_status).where(
+            sources.c.name.in_(source_names)
+        )
+    ).mappings():
         failures = max(0, (row["consecutive_failures"] or 0) - 1)
-        conn.execute(update(sources).where(sources.c.id == row["id"]).values(
-            consecutive_failures=failures, next_fetch_after=next_fetch_after(row["last_status"], failures, now)
-            if failures else None))
+        conn.execute(
+            update(sources)
+            .where(sources.c.id == row["id"])
+            .values(
+                consecutive_failures=failures,
+                next_fetch_after=next_fetch_after(row["last_status"], failures, now) if failures else None,
+            )
+        )
 
 
 def update_source(conn: Connection, batch: FeedBatch, now: datetime) -> None:
@@ -85,13 +121,19 @@ def update_source(conn: Connection, batch: FeedBatch, now: datetime) -> None:
     current = conn.execute(select(sources.c.consecutive_failures).where(sources.c.id == batch.source_id)).scalar_one()
     ok = batch.feed_status in SUCCESSFUL_FETCHES
     failures = 0 if ok else current + 1
-    values = dict(last_status=batch.feed_status, last_reason=batch.feed_reason[:2000], last_fetched_at=now,
-                  consecutive_failures=failures, next_fetch_after=next_fetch_after(batch.feed_status, failures, now))
+    values = dict(
+        last_status=batch.feed_status,
+        last_reason=batch.feed_reason[:2000],
+        last_fetched_at=now,
+        consecutive_failures=failures,
+        next_fetch_after=next_fetch_after(batch.feed_status, failures, now),
+    )
     if ok:
         values["last_success_at"] = now
     if batch.new_state is not None:
-        values.update(etag=batch.new_state.etag, last_modified=batch.new_state.last_modified,
-                      body_hash=batch.new_state.body_hash)
+        values.update(
+            etag=batch.new_state.etag, last_modified=batch.new_state.last_modified, body_hash=batch.new_state.body_hash
+        )
     if batch.feed_url:
         values["feed_url"] = batch.feed_url
     conn.execute(update(sources).where(sources.c.id == batch.source_id).values(**values))
@@ -99,10 +141,24 @@ def update_source(conn: Connection, batch: FeedBatch, now: datetime) -> None:
 
 def log_fetches(conn: Connection, batch: FeedBatch, run_id: int) -> None:
     log = tables(conn).tables["fetch_log"]
-    rows = [dict(run_id=run_id, source_id=batch.source_id, kind=kind, url=r.url[:4000],
-                 final_url=(r.final_url or "")[:4000] or None, status=r.status, http_status=r.http_status,
-                 reason=(r.reason or "")[:2000], bytes=r.size, elapsed_ms=r.elapsed_ms, attempts=r.attempts,
-                 fetched_at=r.fetched_at, fetched_day=r.fetched_at.date()) for kind, r in batch.fetches]
+    rows = [
+        dict(
+            run_id=run_id,
+            source_id=batch.source_id,
+            kind=kind,
+            url=r.url[:4000],
+            final_url=(r.final_url or "")[:4000] or None,
+            status=r.status,
+            http_status=r.http_status,
+            reason=(r.reason or "")[:2000],
+            bytes=r.size,
+            elapsed_ms=r.elapsed_ms,
+            attempts=r.attempts,
+            fetched_at=r.fetched_at,
+            fetched_day=r.fetched_at.date(),
+        )
+        for kind, r in batch.fetches
+    ]
     if rows:
         conn.execute(log.insert(), rows)
 
@@ -112,15 +168,46 @@ def upsert_items(conn: Connection, batch: FeedBatch, article_ids: dict[str, int]
     its article; returns item URL hash -> article id for the items done."""
     table = tables(conn).tables["feed_items"]
     article_of_item = dict(article_ids)
-    article_of_item.update(existing_articles(conn, [i.url_hash for i in batch.items if i.state == ItemState.DONE
-                                                    and i.url_hash not in article_of_item]))
-    rows = [dict(source_id=batch.source_id, url_hash=i.url_hash, url=i.url[:4000], guid=(i.guid or "")[:2000] or None,
-                 title=i.title, summary=i.summary, published_raw=i.published_raw, published_at=i.published_at,
-                 state=i.state, attempts=i.attempts, last_error=(i.error or "")[:2000] or None,
-                 article_id=article_of_item.get(i.url_hash), first_seen_at=now, last_seen_at=now)
-            for i in unique_rows(batch.items, lambda item: item.url_hash)]
-    upsert(conn, table, rows, ["source_id", "url_hash"],
-           ["title", "summary", "published_raw", "published_at", "state", "attempts", "last_error", "article_id",
-            "last_seen_at"])
+    article_of_item.update(
+        existing_articles(
+            conn, [i.url_hash for i in batch.items if i.state == ItemState.DONE and i.url_hash not in article_of_item]
+        )
+    )
+    rows = [
+        dict(
+            source_id=batch.source_id,
+            url_hash=i.url_hash,
+            url=i.url[:4000],
+            guid=(i.guid or "")[:2000] or None,
+            title=i.title,
+            summary=i.summary,
+            published_raw=i.published_raw,
+            published_at=i.published_at,
+            state=i.state,
+            attempts=i.attempts,
+            last_error=(i.error or "")[:2000] or None,
+            article_id=article_of_item.get(i.url_hash),
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        for i in unique_rows(batch.items, lambda item: item.url_hash)
+    ]
+    upsert(
+        conn,
+        table,
+        rows,
+        ["source_id", "url_hash"],
+        [
+            "title",
+            "summary",
+            "published_raw",
+            "published_at",
+            "state",
+            "attempts",
+            "last_error",
+            "article_id",
+            "last_seen_at",
+        ],
+    )
     done = {i.url_hash for i in batch.items if i.state == ItemState.DONE}
     return {h: a for h, a in article_of_item.items() if h in done}

@@ -3,7 +3,7 @@ with what other processes commit, and the story each newly loaded article joins.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from datasketch import MinHash
 from sqlalchemy import Connection, bindparam, func, or_, select, text, update
@@ -22,10 +22,11 @@ def load_story_index(conn: Connection, since: date) -> StoryIndex:
     articles = tables(conn).tables["articles"]
     index = StoryIndex()
     index.high_water = conn.execute(select(func.max(articles.c.id))).scalar() or 0
-    fetched_since = datetime.combine(since, time.min, tzinfo=timezone.utc)
+    fetched_since = datetime.combine(since, time.min, tzinfo=UTC)
     recent = or_(articles.c.day >= since, articles.c.fetched_at >= fetched_since)  # published or fetched lately
-    rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
-                        .where(recent, articles.c.minhash.is_not(None)))
+    rows = conn.execute(
+        select(articles.c.id, articles.c.story_id, articles.c.minhash).where(recent, articles.c.minhash.is_not(None))
+    )
     for article_id, story_id, minhash in rows:
         index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
     return index
@@ -34,23 +35,25 @@ def load_story_index(conn: Connection, since: date) -> StoryIndex:
 def catch_up_story_index(conn: Connection, index: StoryIndex) -> None:
     """Add the articles other processes committed since the index was loaded (parallel feed tasks)."""
     articles = tables(conn).tables["articles"]
-    rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.minhash)
-                        .where(articles.c.id > index.high_water, articles.c.minhash.is_not(None))
-                        .order_by(articles.c.id)).all()
+    rows = conn.execute(
+        select(articles.c.id, articles.c.story_id, articles.c.minhash)
+        .where(articles.c.id > index.high_water, articles.c.minhash.is_not(None))
+        .order_by(articles.c.id)
+    ).all()
     for article_id, story_id, minhash in rows:
         index.add(article_id, story_id or article_id, minhash_from_bytes(minhash))
         index.high_water = max(index.high_water, article_id)
 
 
-def assign_stories(conn: Connection, articles: list[ArticleRecord], ids: dict[str, int],
-                   index: StoryIndex) -> list[Addition]:
+def assign_stories(
+    conn: Connection, articles: list[ArticleRecord], ids: dict[str, int], index: StoryIndex
+) -> list[Addition]:
     """Give each article without a story one: an exact copy's, a near-duplicate's, or its own id. Returns what to
     add to the index after commit."""
     table = tables(conn).tables["articles"]
     if not ids:
         return []
-    have = dict(conn.execute(select(table.c.id, table.c.story_id)
-                             .where(table.c.id.in_(list(ids.values())))).all())
+    have = dict(conn.execute(select(table.c.id, table.c.story_id).where(table.c.id.in_(list(ids.values())))).all())
     copies = _stored_copies(conn, {a.text_hash for a in articles})
     additions: list[Addition] = []
     assigned_in_batch: dict[str, int] = {}
@@ -60,17 +63,20 @@ def assign_stories(conn: Connection, articles: list[ArticleRecord], ids: dict[st
         minhash = minhash_from_bytes(article.minhash)
         story = have.get(article_id)
         if story is None:
-            story = (next((s for i, s in copies.get(article.text_hash, ()) if i != article_id), None)
-                     or assigned_in_batch.get(article.text_hash)
-                     or index.find_story(minhash, exclude=article_id)
-                     or _batch_story(additions, minhash)
-                     or article_id)
+            story = (
+                next((s for i, s in copies.get(article.text_hash, ()) if i != article_id), None)
+                or assigned_in_batch.get(article.text_hash)
+                or index.find_story(minhash, exclude=article_id)
+                or _batch_story(additions, minhash)
+                or article_id
+            )
             updates.append({"article_id": article_id, "story": story})
         assigned_in_batch.setdefault(article.text_hash, story)
         additions.append((article_id, story, minhash))
     if updates:  # one statement for the batch, not one round trip per article
-        conn.execute(update(table).where(table.c.id == bindparam("article_id")).values(story_id=bindparam("story")),
-                     updates)
+        conn.execute(
+            update(table).where(table.c.id == bindparam("article_id")).values(story_id=bindparam("story")), updates
+        )
     return additions
 
 
@@ -80,8 +86,11 @@ def _stored_copies(conn: Connection, text_hashes: set[str]) -> dict[str, list[tu
     copies: dict[str, list[tuple[int, int]]] = {}
     hashes = sorted(text_hashes)
     for start in range(0, len(hashes), CHUNK):
-        rows = conn.execute(select(table.c.text_hash, table.c.id, table.c.story_id).where(
-            table.c.text_hash.in_(hashes[start:start + CHUNK]), table.c.story_id.is_not(None)).order_by(table.c.id))
+        rows = conn.execute(
+            select(table.c.text_hash, table.c.id, table.c.story_id)
+            .where(table.c.text_hash.in_(hashes[start : start + CHUNK]), table.c.story_id.is_not(None))
+            .order_by(table.c.id)
+        )
         for text_hash, article_id, story in rows:
             copies.setdefault(text_hash, []).append((article_id, story))
     return copies
@@ -101,8 +110,9 @@ def merge_exact_copies(conn: Connection, article_ids: list[int], now: datetime) 
     table = tables(conn).tables["articles"]
     hashes = set()
     for start in range(0, len(article_ids), CHUNK):
-        hashes.update(conn.execute(select(table.c.text_hash).where(
-            table.c.id.in_(article_ids[start:start + CHUNK]))).scalars())
+        hashes.update(
+            conn.execute(select(table.c.text_hash).where(table.c.id.in_(article_ids[start : start + CHUNK]))).scalars()
+        )
     root: dict[int, int] = {}  # union-find over story ids: copies of one text join the oldest story
 
     def find(story: int) -> int:
@@ -117,7 +127,8 @@ def merge_exact_copies(conn: Connection, article_ids: list[int], now: datetime) 
     moves = {old: find(old) for old in root}
     moved = 0
     for old, kept in sorted(moves.items()):
-        moved += conn.execute(update(table).where(table.c.story_id == old)
-                              .values(story_id=kept, updated_at=now)).rowcount
+        moved += conn.execute(
+            update(table).where(table.c.story_id == old).values(story_id=kept, updated_at=now)
+        ).rowcount
         conn.execute(text("DELETE FROM summary_stories WHERE story_id = :old"), {"old": old})
     return moved

@@ -6,13 +6,15 @@ stories those articles belong to, the fetch days from the oldest new fetch on. T
 from the narrow facts (a few hundred rows, seconds at millions of articles). A change of the current taxonomy
 version, a change of the sources' perspectives or `full=True` rebuilds everything.
 
-The statements are in sql/summaries. The views in sql/views read these tables, so a view shows the warehouse as of the last refresh: the pipeline run,
-the retag and the `news_trends` DAG refresh after writing. Same SQL on SQLite and PostgreSQL.
+The statements are in sql/summaries. The views in sql/views read these tables, so a view shows the warehouse as of the
+last refresh: the pipeline run, the retag and the `news_trends` DAG refresh after writing. Same SQL on SQLite and
+PostgreSQL.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Connection, DateTime, Engine, bindparam, text
@@ -25,35 +27,74 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(hours=1)
 # (table, period column, columns, SELECT over the facts f): counts per topic or over all relevant articles
 PERIODS = (
-    ("summary_topic_day", "day", "topic, day, taxonomy_version, articles, stories, sources",
-     "SELECT topic, day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
-     "FROM summary_relevant_topics f {where} GROUP BY topic, day, taxonomy_version"),
-    ("summary_relevant_day", "day", "day, taxonomy_version, articles, stories",
-     "SELECT day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
-     "FROM summary_relevant_articles f {where} GROUP BY day, taxonomy_version"),
-    ("summary_topic_week", "week", "topic, week, taxonomy_version, articles, stories, sources",
-     "SELECT topic, week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
-     "FROM summary_relevant_topics f {where} GROUP BY topic, week, taxonomy_version"),
-    ("summary_relevant_week", "week", "week, taxonomy_version, articles, stories",
-     "SELECT week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
-     "FROM summary_relevant_articles f {where} GROUP BY week, taxonomy_version"),
-    ("summary_topic_month", "month", "topic, month, taxonomy_version, articles, stories",
-     "SELECT topic, month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
-     "FROM summary_relevant_topics f {where} GROUP BY topic, month, taxonomy_version"),
-    ("summary_relevant_month", "month", "month, taxonomy_version, articles, stories",
-     "SELECT month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
-     "FROM summary_relevant_articles f {where} GROUP BY month, taxonomy_version"),
-    ("summary_topic_perspective_week", "week", "topic, week, perspective, taxonomy_version, articles, stories, sources",
-     "SELECT topic, week, perspective, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), "
-     "COUNT(DISTINCT source_id) FROM summary_relevant_topics f {where} "
-     "GROUP BY topic, week, perspective, taxonomy_version"),
-    ("summary_topic_source_week", "week", "topic, week, source_id, taxonomy_version, articles, stories",
-     "SELECT topic, week, source_id, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
-     "FROM summary_relevant_topics f {where} GROUP BY topic, week, source_id, taxonomy_version"),
+    (
+        "summary_topic_day",
+        "day",
+        "topic, day, taxonomy_version, articles, stories, sources",
+        "SELECT topic, day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
+        "FROM summary_relevant_topics f {where} GROUP BY topic, day, taxonomy_version",
+    ),
+    (
+        "summary_relevant_day",
+        "day",
+        "day, taxonomy_version, articles, stories",
+        "SELECT day, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+        "FROM summary_relevant_articles f {where} GROUP BY day, taxonomy_version",
+    ),
+    (
+        "summary_topic_week",
+        "week",
+        "topic, week, taxonomy_version, articles, stories, sources",
+        "SELECT topic, week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), COUNT(DISTINCT source_id) "
+        "FROM summary_relevant_topics f {where} GROUP BY topic, week, taxonomy_version",
+    ),
+    (
+        "summary_relevant_week",
+        "week",
+        "week, taxonomy_version, articles, stories",
+        "SELECT week, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+        "FROM summary_relevant_articles f {where} GROUP BY week, taxonomy_version",
+    ),
+    (
+        "summary_topic_month",
+        "month",
+        "topic, month, taxonomy_version, articles, stories",
+        "SELECT topic, month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+        "FROM summary_relevant_topics f {where} GROUP BY topic, month, taxonomy_version",
+    ),
+    (
+        "summary_relevant_month",
+        "month",
+        "month, taxonomy_version, articles, stories",
+        "SELECT month, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+        "FROM summary_relevant_articles f {where} GROUP BY month, taxonomy_version",
+    ),
+    (
+        "summary_topic_perspective_week",
+        "week",
+        "topic, week, perspective, taxonomy_version, articles, stories, sources",
+        "SELECT topic, week, perspective, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id), "
+        "COUNT(DISTINCT source_id) FROM summary_relevant_topics f {where} "
+        "GROUP BY topic, week, perspective, taxonomy_version",
+    ),
+    (
+        "summary_topic_source_week",
+        "week",
+        "topic, week, source_id, taxonomy_version, articles, stories",
+        "SELECT topic, week, source_id, taxonomy_version, COUNT(*), COUNT(DISTINCT story_id) "
+        "FROM summary_relevant_topics f {where} GROUP BY topic, week, source_id, taxonomy_version",
+    ),
 )
 REFRESH_LOCK_KEY = 0x6E6577736D7375  # "newsmsu": serializes summary refreshes on PostgreSQL
-SUMMARY_TABLES = ("summary_relevant_articles", "summary_relevant_topics", "summary_stories", "summary_fetch_day",
-                  "summary_topic_pairs", "summary_topic_totals", *(table for table, *_ in PERIODS))
+SUMMARY_TABLES = (
+    "summary_relevant_articles",
+    "summary_relevant_topics",
+    "summary_stories",
+    "summary_fetch_day",
+    "summary_topic_pairs",
+    "summary_topic_totals",
+    *(table for table, *_ in PERIODS),
+)
 PERIOD_TEMP = {"day": "summary_days", "week": "summary_weeks", "month": "summary_months"}
 
 SUMMARY_SQL = SQL_DIR / "summaries"
@@ -72,18 +113,26 @@ def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
     """Bring every summary table up to date in one transaction; returns each table's row count."""
     with engine.begin() as conn:
         _serialize_refreshes(conn)
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         state = _read_state(conn)
-        full = full or state.get("taxonomy_version") != _current_version(conn) \
+        full = (
+            full
+            or state.get("taxonomy_version") != _current_version(conn)
             or state.get("sources") != _sources_fingerprint(conn)
+        )
         full = full or not state.get("articles_since")
         _refresh_articles(conn, state.get("articles_since"), full)
         _refresh_fetch_days(conn, None if full else int(state.get("fetch_log_id") or 0))
         _refresh_topic_pairs(conn)
-        _write_state(conn, {
-            "articles_since": (started - OVERLAP).isoformat(), "taxonomy_version": _current_version(conn),
-            "sources": _sources_fingerprint(conn), "fetch_log_id": str(_max_fetch_id(conn)),
-        })
+        _write_state(
+            conn,
+            {
+                "articles_since": (started - OVERLAP).isoformat(),
+                "taxonomy_version": _current_version(conn),
+                "sources": _sources_fingerprint(conn),
+                "fetch_log_id": str(_max_fetch_id(conn)),
+            },
+        )
         counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in SUMMARY_TABLES}
         if full:
             _analyze(conn, *SUMMARY_TABLES)
@@ -127,10 +176,13 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
 
 def _note_periods(conn: Connection) -> None:
     for period, temp in PERIOD_TEMP.items():
-        conn.execute(text(
-            f"INSERT INTO {temp} ({period}) SELECT DISTINCT f.{period} FROM summary_relevant_articles f "
-            f"JOIN summary_changed c ON c.article_id = f.article_id "
-            f"WHERE f.{period} NOT IN (SELECT {period} FROM {temp})"))
+        conn.execute(
+            text(
+                f"INSERT INTO {temp} ({period}) SELECT DISTINCT f.{period} FROM summary_relevant_articles f "
+                f"JOIN summary_changed c ON c.article_id = f.article_id "
+                f"WHERE f.{period} NOT IN (SELECT {period} FROM {temp})"
+            )
+        )
 
 
 def _refresh_periods(conn: Connection, full: bool) -> None:
@@ -138,7 +190,9 @@ def _refresh_periods(conn: Connection, full: bool) -> None:
     for table, period, columns, select in PERIODS:
         temp = PERIOD_TEMP[period]
         where = "" if full else f"WHERE f.{period} IN (SELECT {period} FROM {temp})"
-        conn.execute(text(f"DELETE FROM {table}" + ("" if full else f" WHERE {period} IN (SELECT {period} FROM {temp})")))
+        conn.execute(
+            text(f"DELETE FROM {table}" + ("" if full else f" WHERE {period} IN (SELECT {period} FROM {temp})"))
+        )
         conn.execute(text(f"INSERT INTO {table} ({columns}) " + select.format(where=where)))
 
 
@@ -147,7 +201,9 @@ def _refresh_fetch_days(conn: Connection, after_id: int | None) -> None:
     if after_id is None:
         from_day = conn.execute(text("SELECT MIN(fetched_day) FROM fetch_log")).scalar()
     else:
-        from_day = conn.execute(text("SELECT MIN(fetched_day) FROM fetch_log WHERE id > :id"), {"id": after_id}).scalar()
+        from_day = conn.execute(
+            text("SELECT MIN(fetched_day) FROM fetch_log WHERE id > :id"), {"id": after_id}
+        ).scalar()
     if after_id is None:
         conn.execute(text("DELETE FROM summary_fetch_day"))
     if from_day is None:
@@ -193,8 +249,10 @@ def _read_state(conn: Connection) -> dict[str, str]:
 
 def _write_state(conn: Connection, values: dict[str, str | None]) -> None:
     conn.execute(text("DELETE FROM summary_state"))
-    conn.execute(text("INSERT INTO summary_state (name, value) VALUES (:name, :value)"),
-                 [{"name": k, "value": v} for k, v in values.items()])
+    conn.execute(
+        text("INSERT INTO summary_state (name, value) VALUES (:name, :value)"),
+        [{"name": k, "value": v} for k, v in values.items()],
+    )
 
 
 def _current_version(conn: Connection) -> str | None:

@@ -1,4 +1,5 @@
 """The documented trend queries in sql/queries: discover them, bind their parameters, run them."""
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ class TrendQuery:
     def bind(self, values: dict[str, str]) -> dict:
         unknown = set(values) - set(self.params)
         if unknown:
-            raise QueryError(f"query {self.name} has no parameter {sorted(unknown)[0]!r}; "
-                             f"it takes: {', '.join(self.params) or 'none'}")
+            raise QueryError(
+                f"query {self.name} has no parameter {sorted(unknown)[0]!r}; "
+                f"it takes: {', '.join(self.params) or 'none'}"
+            )
         return {name: _convert(name, kind, values.get(name, default)) for name, (kind, default) in self.params.items()}
 
 
@@ -55,8 +58,9 @@ def parse_query_file(path: Path) -> TrendQuery:
         if match and match.group(1) not in header:
             header[match.group(1)] = match.group(2).strip()
     params = {m.group(1): (m.group(2), m.group(3).strip()) for m in _PARAM.finditer(header.get("params", ""))}
-    return TrendQuery(header.get("name", path.stem), header.get("question", ""), params,
-                      path.read_text(encoding="utf-8"), path)
+    return TrendQuery(
+        header.get("name", path.stem), header.get("question", ""), params, path.read_text(encoding="utf-8"), path
+    )
 
 
 def list_queries(directory: Path = QUERIES_DIR) -> dict[str, TrendQuery]:
@@ -77,16 +81,16 @@ def run_query(engine: Engine, name: str, values: dict[str, str] | None = None) -
 
 def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
     """A plain-text table for terminals."""
+
     def cell(value) -> str:
         if value is None:
             return ""
         rendered = f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
         rendered = rendered.replace("\n", " ")
-        return rendered if len(rendered) <= max_width else rendered[:max_width - 1] + "…"
+        return rendered if len(rendered) <= max_width else rendered[: max_width - 1] + "…"
 
     cells = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection newsmon hands over (or on sqlalchemy.url from alembic.ini)."""
+
 from alembic import context
 from sqlalchemy import create_engine
 
