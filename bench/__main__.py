@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     throughput.add_argument("--per-host", type=int, default=2, help="requests at once per host (default 2)")
     throughput.add_argument("--only", help="sqlite or postgresql (default both)")
     throughput.add_argument("--quick", action="store_true", help="100 and 1,000 articles (smoke test)")
+    throughput.add_argument("--cpu", type=int, help="extraction worker processes to compare with one (default: cores)")
     warehouse = sub.add_parser("warehouse", help="a synthetic warehouse in PostgreSQL: views, queries, day loads")
     warehouse.add_argument("--articles", type=int, default=1_000_000, help="synthetic articles (default 1,000,000)")
     warehouse.add_argument("--day-articles", type=int, default=2000, help="articles in the one-more-day load")

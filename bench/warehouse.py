@@ -10,7 +10,7 @@ import statistics
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
@@ -110,12 +110,16 @@ def explain(engine, name: str) -> str:
 def build_warehouse(url: str, shape: Shape, progress=print):
     """Migrate the schema and fill it; returns (engine, generation seconds)."""
     from pipeline.warehouse.db import make_engine, upgrade
+    from pipeline.warehouse.story_index import index_window
 
     engine = make_engine(url)
     upgrade(engine)
     start = time.perf_counter()
     with engine.begin() as conn:
         generate(conn, shape, progress)
+    with engine.begin() as conn:  # bulk-loaded rows bypassed the load step: index the story window's band keys
+        indexed = index_window(conn, datetime.combine(shape.end + timedelta(days=1), datetime.min.time(), tzinfo=UTC))
+        progress(f"story window indexed: {indexed:,} articles")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     return engine, time.perf_counter() - start

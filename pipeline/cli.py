@@ -195,6 +195,8 @@ def cmd_replay(args, settings) -> int:
         day_interval(first)[0],
         day_interval(last)[1],
         triggered_by="newsmon replay",
+        limits=settings.limits,
+        progress=_progress,
     )
     counts = report.counts
     unchanged = counts.items_seen - counts.articles_updated - counts.articles_failed
@@ -451,7 +453,13 @@ def cmd_retag(args, settings) -> int:
         + (" (dry run)" if args.dry_run else "")
     )
     result = retag_articles(
-        engine, load_tagger(taxonomy), start, end, dry_run=args.dry_run, make_current=not args.keep_current
+        engine,
+        load_tagger(taxonomy),
+        start,
+        end,
+        dry_run=args.dry_run,
+        make_current=not args.keep_current,
+        limits=settings.limits,
     )
     print(result.summary())
     if not args.dry_run:

@@ -7,6 +7,7 @@ run goes on; only warehouse errors raise, so that Airflow retries the task.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ def run_config(params: dict) -> RunConfig:
     from pipeline.settings import load_settings
 
     settings = load_settings()
+    if not os.environ.get("NEWSMON_CPU_WORKERS"):  # mapped tasks are the parallelism: one process each, unless set
+        settings = settings.with_limits(cpu_workers=1)
     if params.get("private_hosts"):  # anyone who may trigger the DAG sets params: they only narrow the deployment's
         settings = settings.with_limits(
             private_allowlist=narrow_private_allowlist(
@@ -128,6 +131,7 @@ def process_feed(job: dict, params: dict) -> dict:
     from pipeline.config import load_cleaning, load_feeds, load_taxonomy
     from pipeline.fetching.http import Fetcher
     from pipeline.runs.archive import load_archive_history
+    from pipeline.runs.cpu import ArticleBuilder
     from pipeline.runs.live import Pipeline, RunOptions
     from pipeline.runs.replay import replay_source
     from pipeline_airflow.connection import warehouse_engine
@@ -137,9 +141,8 @@ def process_feed(job: dict, params: dict) -> dict:
     start, end = datetime.fromisoformat(job["start"]), datetime.fromisoformat(job["end"])
     with warehouse_engine() as engine:
         if job["mode"] == RunMode.REPLAY:
-            return replay_source(
-                engine, rules, tagger_for(taxonomy), job["source_id"], job["feed"], start, end
-            ).to_dict()
+            with ArticleBuilder(tagger_for(taxonomy), rules, config.settings.limits) as builder:
+                return replay_source(engine, builder, job["source_id"], job["feed"], start, end).to_dict()
         feed = {f.name: f for f in load_feeds(config.feeds_path, base_url=config.feeds_base_url)}[job["feed"]]
         with Fetcher(config.settings.limits) as fetcher:
             pipeline = Pipeline(engine, tagger_for(taxonomy), taxonomy, rules, fetcher)

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import ConfigError, FeedSource, load_gazetteer
-from pipeline.stories.minhash import StoryIndex
 from pipeline.warehouse.batches import load_feed_batch
 from pipeline.warehouse.pipeline_runs import start_run
 from pipeline.warehouse.sources import sync_sources
@@ -105,9 +104,7 @@ def test_mentions_are_stored_per_article_and_version(engine, tagger, taxonomy):
         source_id = sync_sources(conn, [feed], NOW)["Example"]
         run_id = start_run(conn, "test", NOW, None, "test", taxonomy.version)
         for _ in range(2):  # loading twice replaces the rows, it does not add to them
-            load_feed_batch(
-                conn, batch_for(source_id, [article(tagger, "https://example.org/su", body)]), run_id, StoryIndex(), NOW
-            )
+            load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/su", body)]), run_id, NOW)
     with engine.connect() as conn:
         stored = conn.execute(
             text(

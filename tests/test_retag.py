@@ -11,7 +11,6 @@ from sqlalchemy import text
 from pipeline.cli import main
 from pipeline.config import FeedSource
 from pipeline.runs.retag import current_version, pin_version, retag_articles
-from pipeline.stories.minhash import StoryIndex
 from pipeline.tagging import Tagger
 from pipeline.warehouse.batches import load_feed_batch
 from pipeline.warehouse.db import WarehouseError
@@ -49,7 +48,7 @@ def loaded(engine, taxonomy):
         source_id = sync_sources(conn, [feed], NOW)["Example"]
         run_id = start_run(conn, "test", NOW, None, "test", old.version)
         records = [article(tagger, url, body, title) for url, (title, body) in TEXTS.items()]
-        load_feed_batch(conn, batch_for(source_id, records), run_id, StoryIndex(), NOW)
+        load_feed_batch(conn, batch_for(source_id, records), run_id, NOW)
     return engine
 
 

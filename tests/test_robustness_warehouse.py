@@ -353,12 +353,16 @@ def test_two_summary_refreshes_at_once(tmp_path, site, taxonomy, tagger, rules, 
 
 
 # ------------------------------------------------------------------ a replay and a run on one day
-def wire_copy(slug: str):
-    """The article page republished by a wire service at its own address: same text, no canonical link back."""
+def wire_copy(slug: str, credit: bytes = b""):
+    """The article page republished by a wire service at its own address, with no canonical link back: the same
+    text, or with `credit`, a near-duplicate (the wire's credit line added to the article)."""
     import re
 
     page = (SITE_DIR / "articles" / f"{slug}.html").read_bytes()
     page = re.sub(rb'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>', b"", page)
+    if credit:
+        longest = max(re.finditer(rb"<p>([^<]+)</p>", page), key=lambda m: len(m.group(1)))  # the article's
+        page = page[: longest.end(1)] + b" " + credit + page[longest.end(1) :]
 
     def handler(h):
         h.send_body(200, page.replace(b"{{BASE}}", h.server.base_url.encode()), "text/html; charset=utf-8")
@@ -371,6 +375,11 @@ WIRE_FEED = "".join(
     f"<item><title>{s}</title><link>{{{{BASE}}}}/wire/{s}.html</link><guid>w-{s}</guid></item>" for s in ARTICLES
 )
 WIRE_ROUTES["/wire.rss"] = serve(f'<rss version="2.0"><channel><title>w</title>{WIRE_FEED}</channel></rss>'.encode())
+NEAR_CREDIT = b"Correspondents of the Caspian Wire in Moscow and Tehran contributed to this report on Thursday."
+WIRE_ROUTES.update({f"/near/{slug}.html": wire_copy(slug, NEAR_CREDIT) for slug in ARTICLES})
+WIRE_ROUTES["/near.rss"] = serve(
+    f'<rss version="2.0"><channel><title>n</title>{WIRE_FEED.replace("/wire/", "/near/")}</channel></rss>'.encode()
+)
 
 
 def split_stories(engine) -> int:
@@ -443,4 +452,38 @@ def test_a_replay_and_a_run_of_one_day_leave_one_story_per_text(order, tmp_path,
         assert tuple(in_view) == (len(ARTICLES), 2 * len(ARTICLES))
         assert oldest == 2 * len(ARTICLES)  # every story is the one of the article stored first
         no_lock_left(engine)
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_processes_loading_copies_of_one_wire_story_at_once_make_one_story(tmp_path):
+    """Two runs in two processes, started together, whose first loads meet: one loads the articles, the other
+    near-duplicate wire copies of them (a credit line added, other addresses). The second to commit finds the
+    first one's copies through the warehouse's story index: six stories of two copies each."""
+    with SampleSite(routes={**ROUTES, **WIRE_ROUTES}) as server, fresh_warehouse("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        meeting = tmp_path / "meeting"
+        meeting.mkdir()
+        runs = {
+            name: subprocess.Popen(
+                [sys.executable, "-c", RUNNER, url, name, str(meeting), server.url(path)],
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name, path in (("articles", "/forward.rss"), ("copies", "/near.rss"))
+        }
+        outcomes = {name: process.communicate(timeout=120) for name, process in runs.items()}
+        assert all(process.returncode == 0 for process in runs.values()), outcomes
+        from pipeline.warehouse.summaries import refresh_summaries
+
+        refresh_summaries(engine)  # the runs leave it to the next refresh (see RUNNER)
+        with engine.connect() as conn:
+            articles, stories = conn.execute(text("SELECT COUNT(*), COUNT(DISTINCT story_id) FROM articles")).one()
+            hashes = conn.execute(text("SELECT COUNT(DISTINCT text_hash) FROM articles")).scalar_one()
+            copies = conn.execute(text("SELECT COUNT(*), MIN(copies), MAX(copies) FROM stories")).one()
+        assert (articles, hashes) == (2 * len(ARTICLES), 2 * len(ARTICLES))  # near-duplicates, not exact copies
+        assert stories == len(ARTICLES) and tuple(copies) == (len(ARTICLES), 2, 2)
         engine.dispose()

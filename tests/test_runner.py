@@ -191,7 +191,6 @@ def test_copies_loaded_by_separate_processes_join_one_story(engine, taxonomy, ta
         first = Pipeline(engine, tagger, taxonomy, rules, fetcher_a)
         second = Pipeline(engine, tagger, taxonomy, rules, fetcher_b)
         run_id, source_ids = first.ledger.open(RunMode.LIVE, taxonomy, feeds=feeds)
-        first.story_index(), second.story_index()  # both loaded before either feed is loaded
         first.run_feed(feeds[0], source_ids["copy0"], run_id)
         second.run_feed(feeds[1], source_ids["copy1"], run_id)
     with engine.connect() as conn:

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from pipeline.config import FeedSource
 from pipeline.fetching.urls import url_hash
 from pipeline.records import ArticleRecord, FeedBatch, FeedState, FetchResult, ItemOutcome
-from pipeline.stories.minhash import StoryIndex, minhash_to_bytes, text_minhash
+from pipeline.stories.minhash import minhash_to_bytes, text_minhash
 from pipeline.textutil import content_fingerprint
 from pipeline.warehouse.batches import load_feed_batch
 from pipeline.warehouse.db import WarehouseError, alembic_config, make_engine, tables, upgrade
@@ -166,14 +166,9 @@ def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxon
     first = article(tagger, "https://example.org/a", TEXT)
     copy_in_batch = article(tagger, "https://example.org/a?utm_source=x", TEXT)  # same key: removed before upsert
     syndicated = article(tagger, "https://other.example/b", TEXT + " Reporting by a wire service.")
-    index = StoryIndex()
     for _ in range(2):
         with engine.begin() as conn:
-            result, additions = load_feed_batch(
-                conn, batch_for(source_id, [first, copy_in_batch, syndicated]), run_id, index, NOW
-            )
-        for addition in additions:
-            index.add(*addition)
+            result = load_feed_batch(conn, batch_for(source_id, [first, copy_in_batch, syndicated]), run_id, NOW)
         after = counts(engine)
         assert after["articles"] == 2 and after["raw_pages"] == 2 and after["article_relevance"] == 2
     assert result.articles_new == 0 and result.articles_updated == 2
@@ -189,9 +184,7 @@ def test_loading_the_same_batch_twice_changes_no_row_count(engine, tagger, taxon
 def test_retagging_replaces_a_versions_rows(engine, tagger, taxonomy):
     with engine.begin() as conn:
         source_id, run_id = open_run(conn, taxonomy)
-        load_feed_batch(
-            conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id, StoryIndex(), NOW
-        )
+        load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/a", TEXT)]), run_id, NOW)
         article_id = conn.execute(text("SELECT id FROM articles")).scalar()
         no_topics = tagger.tag("Weather", "It rained in Paris.")
         replace_tags(conn, [(article_id, no_topics)], NOW)
@@ -206,9 +199,7 @@ def test_control_characters_never_reach_the_database(engine, tagger, taxonomy):
     assert dirty == "Moscow and Tehran signed a deal."
     with engine.begin() as conn:
         source_id, run_id = open_run(conn, taxonomy)
-        load_feed_batch(
-            conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id, StoryIndex(), NOW
-        )
+        load_feed_batch(conn, batch_for(source_id, [article(tagger, "https://example.org/c", dirty)]), run_id, NOW)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT text FROM articles")).scalar() == dirty
 

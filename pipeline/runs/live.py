@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -26,20 +26,18 @@ from pipeline.fetching.netguard import RefusedURL, check_url
 from pipeline.fetching.robots import RobotsCache
 from pipeline.fetching.urls import clean_url, url_hash
 from pipeline.records import ArticleRecord, FeedBatch, FeedState, FetchResult, ItemOutcome
-from pipeline.runs.article import Page, build_article
+from pipeline.runs.article import Page
+from pipeline.runs.cpu import ArticleBuilder
 from pipeline.runs.ledger import FeedReport, Progress, RunLedger, RunReport
-from pipeline.stories.minhash import StoryIndex
 from pipeline.tagging import Tagger
 from pipeline.vocabulary import RETRY_STATES, Counts, FetchStatus, ItemState, RunMode, utc
 from pipeline.warehouse.articles import existing_articles
 from pipeline.warehouse.batches import load_feed_batch
 from pipeline.warehouse.sources import feed_state, known_items
-from pipeline.warehouse.story_index import load_story_index
 
 log = logging.getLogger(__name__)
 
 MAX_ITEM_ATTEMPTS = 5
-STORY_WINDOW_DAYS = 30
 PROGRESS_EVERY = 25  # pages: a feed with many new items reports how far it has got
 CHUNK_ITEMS = 100  # a feed's items are committed in chunks of this many: an interruption keeps the finished ones
 FeedRow = Any  # a sources row with `validators_trusted` (warehouse.sources.feed_state)
@@ -71,9 +69,9 @@ class Pipeline:
         self.robots = RobotsCache(fetcher, fetcher.limits.user_agent)
         self.progress: Progress = progress or (lambda message: None)
         self.ledger = RunLedger(engine, self.progress)
+        self.builder = ArticleBuilder(tagger, rules, fetcher.limits)  # extraction and tagging, on every core
         self._load_lock = threading.Lock()
         self._page_pool: ThreadPoolExecutor | None = None
-        self._story_index: StoryIndex | None = None
         self.stop = threading.Event()  # set (by a signal handler) to stop starting new work; finished feeds are kept
 
     # ------------------------------------------------------------------ run
@@ -107,24 +105,17 @@ class Pipeline:
         return self.ledger.close(run_id, reports, len(feeds), interrupted=self.stop.is_set())
 
     def close(self) -> None:
+        """Stop the page threads and the extraction workers (the run's end, or the caller's)."""
         if self._page_pool is not None:
             self._page_pool.shutdown()
             self._page_pool = None
+        self.builder.close()
 
     @property
     def page_pool(self) -> ThreadPoolExecutor:
         if self._page_pool is None:
             self._page_pool = ThreadPoolExecutor(self.fetcher.limits.workers, thread_name_prefix="page")
         return self._page_pool
-
-    def story_index(self) -> StoryIndex:
-        """Recent articles' MinHashes, loaded once per pipeline object (and per process)."""
-        with self._load_lock:
-            if self._story_index is None:
-                since = (datetime.now(UTC) - timedelta(days=STORY_WINDOW_DAYS)).date()
-                with self.engine.connect() as conn:
-                    self._story_index = load_story_index(conn, since)
-            return self._story_index
 
     def run_feed(self, feed: FeedSource, source_id: int, run_id: int, options: RunOptions = RunOptions()) -> FeedReport:
         """Fetch and process one feed, then load it in one transaction. Bugs are recorded, not raised;
@@ -160,17 +151,9 @@ class Pipeline:
 
     def load(self, batch: FeedBatch, run_id: int, now: datetime) -> Counts:
         """The one load step: a feed's batch (or one chunk of it) into the warehouse in one transaction, under the
-        warehouse's load lock, then into this process's story index."""
-        index = self.story_index()
-        with self._load_lock:
-            with self.engine.begin() as conn:
-                counts, additions = load_feed_batch(conn, batch, run_id, index, now)
-            for addition in additions:
-                index.add(*addition)
-                # loads are serialized, so what this batch committed is all there is up to its highest id: the next
-                # batch's catch-up need not read it back from the warehouse
-                index.high_water = max(index.high_water, addition[0])
-        return counts
+        warehouse's load lock (stories are looked up there, so every copy committed before it is seen)."""
+        with self._load_lock, self.engine.begin() as conn:
+            return load_feed_batch(conn, batch, run_id, now)
 
     # ------------------------------------------------------------------ feed
     def process_feed(
@@ -368,7 +351,7 @@ class Pipeline:
             feed.language,
         )
         try:
-            article = build_article(page, item, self.rules, self.tagger, self.fetcher.limits)
+            article = self.builder.build(page, item)
         except ExtractionTimeout as exc:  # the same page would take as long again: not retried
             return replace(item, state=ItemState.GONE, error=str(exc), attempts=attempts), None, fetches
         if article is None:

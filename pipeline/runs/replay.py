@@ -17,15 +17,17 @@ from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from pipeline.config import CleaningRules, TaxonomySpec
 from pipeline.extraction.extract import ExtractionTimeout
 from pipeline.fetching.limits import FetchLimits
-from pipeline.records import ArticleRecord, ItemOutcome
-from pipeline.runs.article import Page, build_article
-from pipeline.runs.ledger import FeedReport, RunLedger, RunReport
+from pipeline.records import ItemOutcome
+from pipeline.runs.article import Page
+from pipeline.runs.cpu import ArticleBuilder
+from pipeline.runs.ledger import FeedReport, Progress, RunLedger, RunReport
+from pipeline.stories.minhash import minhash_from_bytes
 from pipeline.tagging import Tagger, load_tagger
 from pipeline.vocabulary import Counts, FetchStatus, ItemState, RunMode, utc
 from pipeline.warehouse.articles import CONTENT_COLUMNS, content_values, raw_html
 from pipeline.warehouse.batches import serialize_loads
 from pipeline.warehouse.db import tables
-from pipeline.warehouse.story_index import merge_exact_copies
+from pipeline.warehouse.story_index import index_bands, merge_exact_copies
 from pipeline.warehouse.tags import Tagged, replace_tags
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,9 @@ def _rows_query(meta, start: datetime, end: datetime, source_id: int | None, aft
     return query
 
 
-def rebuild_article(
-    row, rules: CleaningRules, tagger: Tagger, limits: FetchLimits = FetchLimits()
-) -> ArticleRecord | None:
-    """A stored article rebuilt from its archived HTML by the live run's own article path; None when no text is
-    found or the page is over its time budget. What the feed said (title, date) is taken from the stored row."""
+def stored_page(row) -> tuple[Page, ItemOutcome, str | None]:
+    """What a replay rebuilds a stored article from: its archived page, what the feed said of it (title, and the
+    date when the date came from the feed) and the canonical URL stored earlier."""
     page = Page(
         row["raw_url"],
         row["raw_final_url"],
@@ -96,11 +96,7 @@ def rebuild_article(
         ItemState.DONE,
         date_problem=row["date_problem"],
     )
-    try:
-        return build_article(page, item, rules, tagger, limits, known_canonical=row["canonical_url"])
-    except ExtractionTimeout:
-        log.warning("replay: %s is over its extraction time budget; left as stored", page.final_url or page.url)
-        return None
+    return page, item, row["canonical_url"]
 
 
 def _changed(row, values: dict) -> bool:
@@ -115,14 +111,19 @@ def _changed(row, values: dict) -> bool:
     return not all(same(column) for column in CONTENT_COLUMNS)
 
 
-def replay_rows(engine: Engine, rows, rules: CleaningRules, tagger: Tagger) -> Counts:
-    """Rebuild one batch of stored articles (no transaction open while extracting), then write what changed and
-    the tags in one transaction under the warehouse's load lock, like any other load. Identity and stories stay,
-    except that a rebuilt text equal to a copy in another story joins the two stories."""
+def replay_rows(engine: Engine, rows, builder: ArticleBuilder) -> Counts:
+    """Rebuild one batch of stored articles by the live run's own article path, spread over the builder's workers
+    (no transaction open meanwhile), then write what changed and the tags in one transaction under the warehouse's
+    load lock, like any other load. Identity and stories stay, except that a rebuilt text equal to a copy in
+    another story joins the two stories."""
     counts = Counts(items_seen=len(rows))
-    changed, tagged = [], []
-    for row in rows:
-        article = rebuild_article(row, rules, tagger)
+    changed, tagged, rebanded = [], [], []
+    for row, article in zip(rows, builder.build_many([stored_page(row) for row in rows])):
+        if isinstance(article, ExtractionTimeout):
+            log.warning("replay: article %s (%s) is over its extraction time budget; kept", row["id"], row["url"])
+            article = None
+        elif isinstance(article, Exception):
+            raise article
         if article is None:
             log.warning(
                 "replay: no text in the archived page of article %s (%s); kept as it was", row["id"], row["url"]
@@ -134,12 +135,14 @@ def replay_rows(engine: Engine, rows, rules: CleaningRules, tagger: Tagger) -> C
         counts.articles_relevant += int(article.tags.relevant)
         if _changed(row, values):
             changed.append(values | {"article_id": row["id"]})
+            recent = max(article.day, utc(row["fetched_at"]).date())
+            rebanded.append((row["id"], recent, minhash_from_bytes(article.minhash)))
     counts.articles_updated = len(changed)
-    _write(engine, changed, tagged)
+    _write(engine, changed, tagged, rebanded)
     return counts
 
 
-def _write(engine: Engine, changed: list[dict], tagged: list[Tagged]) -> None:
+def _write(engine: Engine, changed: list[dict], tagged: list[Tagged], rebanded: list) -> None:
     now = datetime.now(UTC)
     articles = tables(engine).tables["articles"]
     with engine.begin() as conn:
@@ -153,13 +156,13 @@ def _write(engine: Engine, changed: list[dict], tagged: list[Tagged]) -> None:
             conn.execute(statement, [values | {"updated_at": now} for values in changed])
             # a rebuilt text may now equal a copy a run loaded meanwhile under a story of its own: one story
             merge_exact_copies(conn, [values["article_id"] for values in changed], now)
+            index_bands(conn, rebanded)  # a rewritten text is found by its new band keys
         replace_tags(conn, tagged, now)
 
 
 def replay_articles(
     engine: Engine,
-    rules: CleaningRules,
-    tagger: Tagger,
+    builder: ArticleBuilder,
     start: datetime,
     end: datetime,
     *,
@@ -173,14 +176,13 @@ def replay_articles(
             rows = conn.execute(_rows_query(meta, start, end, source_id, after_id, batch_size)).mappings().all()
         if not rows:
             return total
-        total += replay_rows(engine, rows, rules, tagger)
+        total += replay_rows(engine, rows, builder)
         after_id = rows[-1]["id"]
 
 
 def replay_source(
     engine: Engine,
-    rules: CleaningRules,
-    tagger: Tagger,
+    builder: ArticleBuilder,
     source_id: int,
     name: str,
     start: datetime,
@@ -188,7 +190,7 @@ def replay_source(
     batch_size: int = BATCH_SIZE,
 ) -> FeedReport:
     """Replay one source's archived articles; the result reads like a live feed's report."""
-    counts = replay_articles(engine, rules, tagger, start, end, source_id=source_id, batch_size=batch_size)
+    counts = replay_articles(engine, builder, start, end, source_id=source_id, batch_size=batch_size)
     reason = (
         f"replayed {counts.items_seen} archived articles: {counts.articles_updated} changed, "
         f"{counts.articles_failed} without text"
@@ -224,15 +226,19 @@ def replay_interval(
     triggered_by: str | None = None,
     batch_size: int = BATCH_SIZE,
     tagger: Tagger | None = None,
+    limits: FetchLimits | None = None,
+    progress: Progress | None = None,
 ) -> RunReport:
-    """Replay the whole archive of [start, end) as one recorded run, source by source as Airflow's mapped tasks do.
-    The tagger is the taxonomy's trained one unless given."""
-    tagger = tagger or load_tagger(taxonomy)
-    ledger = RunLedger(engine)
+    """Replay the whole archive of [start, end) as one recorded run, source by source as Airflow's mapped tasks do,
+    under `limits` (its page caps, and `cpu_workers` processes). The tagger is the taxonomy's trained one unless
+    given."""
+    progress = progress or (lambda message: None)
+    ledger = RunLedger(engine, progress)
     run_id, _ = ledger.open(RunMode.REPLAY, taxonomy, (start, end), triggered_by)
     sources = archived_sources(engine, start, end)
-    reports = [
-        replay_source(engine, rules, tagger, source_id, name, start, end, batch_size)
-        for name, source_id in sources.items()
-    ]
+    reports = []
+    with ArticleBuilder(tagger or load_tagger(taxonomy), rules, limits or FetchLimits()) as builder:
+        for done, (name, source_id) in enumerate(sources.items(), 1):
+            reports.append(replay_source(engine, builder, source_id, name, start, end, batch_size))
+            progress(f"[{done}/{len(sources)}] {name}: {reports[-1].reason}")
     return ledger.close(run_id, reports, len(sources))

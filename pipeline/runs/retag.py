@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select, update
 
+from pipeline.fetching.limits import FetchLimits
+from pipeline.runs.cpu import ArticleBuilder
 from pipeline.tagging import Tagger
 from pipeline.warehouse.db import WarehouseError, tables
 from pipeline.warehouse.summaries import refresh_summaries
@@ -80,10 +82,11 @@ def retag_articles(
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
     make_current: bool = False,
+    limits: FetchLimits | None = None,
 ) -> RetagResult:
-    """Tag every stored article whose day is in [start, end) (all when None) with `tagger`; one transaction per
-    batch. The new tags are compared with those of the current version and, unless `dry_run`, stored; with
-    `make_current` the new version becomes the one the trend views read."""
+    """Tag every stored article whose day is in [start, end) (all when None) with `tagger`, on `limits.cpu_workers`
+    processes; one transaction per batch. The new tags are compared with those of the current version and, unless
+    `dry_run`, stored; with `make_current` the new version becomes the one the trend views read."""
     now = now or datetime.now(UTC)
     compared = current_version(engine)
     result = RetagResult(tagger.version, compared, dry_run)
@@ -91,18 +94,21 @@ def retag_articles(
         with engine.begin() as conn:
             record_taxonomy(conn, tagger.spec, now, current=False)  # stored, so that it can be pinned later
     after_id = 0
-    while True:
-        with engine.connect() if dry_run else engine.begin() as conn:
-            rows = conn.execute(_articles_query(conn, start, end, after_id, batch_size)).all()
+    with ArticleBuilder(tagger, None, limits or FetchLimits()) as builder:
+        while True:
+            with engine.connect() as conn:
+                rows = conn.execute(_articles_query(conn, start, end, after_id, batch_size)).all()
             if not rows:
                 break
-            tagged = [(row.id, tagger.tag(row.title, row.text or "")) for row in rows]
-            previous = _stored_tags(conn, [row.id for row in rows], compared) if compared else {}
-            _compare(result, tagged, previous, compared is not None)
-            if not dry_run:
-                replace_tags(conn, tagged, now)
+            tags = builder.tag_many((row.title, row.text or "") for row in rows)  # no transaction open meanwhile
+            tagged = list(zip([row.id for row in rows], tags))
+            with engine.connect() if dry_run else engine.begin() as conn:
+                previous = _stored_tags(conn, [row.id for row in rows], compared) if compared else {}
+                _compare(result, tagged, previous, compared is not None)
+                if not dry_run:
+                    replace_tags(conn, tagged, now)
             after_id = rows[-1].id
-        log.info("retag %s: %d articles so far", tagger.version, result.articles)
+            log.info("retag %s: %d articles so far", tagger.version, result.articles)
     if dry_run:
         return result
     if make_current and compared != tagger.version:

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from pipeline.records import FeedBatch
-from pipeline.stories.minhash import StoryIndex
 from pipeline.vocabulary import UNRESOLVED_STATES, Counts
 from pipeline.warehouse.articles import (
     distinct_articles,
@@ -21,7 +20,7 @@ from pipeline.warehouse.articles import (
     upsert_raw_pages,
 )
 from pipeline.warehouse.sources import log_fetches, update_source, upsert_items
-from pipeline.warehouse.story_index import Addition, assign_stories, catch_up_story_index
+from pipeline.warehouse.story_index import assign_stories
 from pipeline.warehouse.tags import replace_tags
 
 LOAD_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": the advisory lock that serializes loads on PostgreSQL
@@ -38,19 +37,15 @@ def serialize_loads(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
 
 
-def load_feed_batch(
-    conn: Connection, batch: FeedBatch, run_id: int, story_index: StoryIndex, now: datetime
-) -> tuple[Counts, list[Addition]]:
-    """Write one feed's outcome in the caller's transaction. Returns its counts (articles and failed items) and
-    the story index additions to make after commit."""
+def load_feed_batch(conn: Connection, batch: FeedBatch, run_id: int, now: datetime) -> Counts:
+    """Write one feed's outcome in the caller's transaction; returns its counts (articles and failed items)."""
     serialize_loads(conn)
     update_source(conn, batch, now)
     log_fetches(conn, batch, run_id)
-    catch_up_story_index(conn, story_index)
     articles = distinct_articles(batch.articles)
     before = existing_articles(conn, [a.url_hash for a in articles])
     ids = upsert_articles(conn, articles, batch.source_id, run_id, now)
-    additions = assign_stories(conn, articles, ids, story_index)
+    assign_stories(conn, articles, ids, now)
     upsert_raw_pages(conn, articles, ids)
     replace_tags(conn, [(ids[a.url_hash], a.tags) for a in articles], now)
     resolved = {h: ids[a.url_hash] for a in articles for h in (a.item_url_hashes or (a.url_hash,))}
@@ -61,4 +56,4 @@ def load_feed_batch(
         articles_relevant=sum(1 for a in articles if a.tags.relevant),
         articles_failed=sum(1 for i in batch.items if i.state in UNRESOLVED_STATES),
     )
-    return counts, additions
+    return counts
