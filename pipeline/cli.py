@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy.exc import DBAPIError
 
@@ -284,7 +286,7 @@ def _jsonl(stream):
 def _map_jsonl(command: str, required: str, handle) -> int:
     """Read JSON Lines on stdin, write one line per input: `handle(obj)`'s JSON, or {"id", "error"} for a line that
     cannot be read or processed; the stream always goes on. Input and output are UTF-8 whatever the locale."""
-    sys.stdout.reconfigure(encoding="utf-8", errors="replace")
+    cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8", errors="replace")  # typeshed says TextIO
     failures = 0
     for number, obj, error in _jsonl(sys.stdin.buffer):
         if error is None and not isinstance(obj.get(required), str):

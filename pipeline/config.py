@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import yaml
 
@@ -55,6 +55,14 @@ class _Sequence(list):
     item_lines: list[int]
 
 
+if TYPE_CHECKING:
+    from datetime import date
+    from typing import TypeAlias
+
+    # A value as _LineLoader builds it: mappings and lists remember their line (!!omap and !!pairs are plain lists).
+    _YamlValue: TypeAlias = _Mapping | _Sequence | list[Any] | set[Any] | str | int | float | bytes | date | None
+
+
 class _AliasRefused(yaml.YAMLError):
     def __init__(self, mark):
         super().__init__()
@@ -89,7 +97,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Lin
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
 
 
-def read_yaml(path: Path | str, transform=None) -> Any:
+def read_yaml(path: Path | str, transform=None) -> _YamlValue:
     """Parse a YAML file keeping line numbers; raise ConfigError on unreadable or invalid YAML."""
     path = Path(path)
     try:
@@ -116,6 +124,26 @@ def _line_of(node: Any, parent: Any = None, index: int | None = None) -> int | N
 # Longest values the sources table's columns take (migration 0001): checked when the feed list is read, so that a
 # value too long for PostgreSQL is a file:line error rather than a failed load.
 FEED_MAX_LENGTHS = {"name": 200, "language": 8, "country": 2}
+
+
+@overload
+def _require_str(
+    path,
+    entry,
+    key,
+    where,
+    line,
+    pattern=None,
+    choices=None,
+    required: Literal[True] = True,
+    max_length: int | None = None,
+) -> str: ...
+
+
+@overload
+def _require_str(
+    path, entry, key, where, line, pattern=None, choices=None, *, required: bool, max_length: int | None = None
+) -> str | None: ...
 
 
 def _require_str(
@@ -190,6 +218,8 @@ def load_feeds(path: Path | str, base_url: str | None = None) -> list[FeedSource
     doc = read_yaml(path, transform=substitute)
     if not isinstance(doc, dict) or not isinstance(doc.get("feeds"), list):
         raise ConfigError(path, getattr(doc, "line", None), "feeds", "the file needs a top-level list `feeds:`")
+    seen_names: dict[str, int | None]
+    seen_urls: dict[str, int | None]
     feeds, seen_names, seen_urls = [], {}, {}
     for index, entry in enumerate(doc["feeds"]):
         line = _line_of(entry, doc["feeds"], index)
@@ -275,7 +305,7 @@ class Grammar:
 def _parse_grammar(path, doc) -> Grammar:
     """The `grammar:` word classes; a class left out is empty (the rules then read less: no abbreviation is known,
     no word starts a clause…), so a minimal taxonomy still tags."""
-    node = doc.get("grammar")
+    node: _YamlValue = doc.get("grammar")
     if node is None:
         return Grammar()
     if not isinstance(node, dict):
@@ -283,7 +313,7 @@ def _parse_grammar(path, doc) -> Grammar:
     unknown = sorted(set(node) - set(GRAMMAR_KEYS))
     if unknown:
         raise ConfigError(path, node.line, f"grammar.{unknown[0]}", "unknown key; allowed: " + ", ".join(GRAMMAR_KEYS))
-    values = {}
+    values: dict[str, Any] = {}  # a tuple or a frozenset of words, as the Grammar field
     for key in GRAMMAR_KEYS:
         if key not in node:
             continue
@@ -346,7 +376,7 @@ def _terms(path, node, key: str, line) -> tuple[str, ...]:
     return tuple(terms)
 
 
-def _parse_combination(path, node, where: str, line, named: dict[str, tuple[str, ...]]) -> Combination:
+def _parse_combination(path, node: _YamlValue, where: str, line, named: dict[str, tuple[str, ...]]) -> Combination:
     if not isinstance(node, dict) or "terms" not in node or "with" not in node:
         raise ConfigError(
             path, getattr(node, "line", line), where, "needs `terms:` and `with:` (terms or a lexicon name)"
@@ -390,7 +420,7 @@ TOPIC_KEYS = {
 }
 
 
-def _parse_topic(path, topic_id: str, node, named: dict[str, tuple[str, ...]]) -> TopicSpec:
+def _parse_topic(path, topic_id: str, node: _YamlValue, named: dict[str, tuple[str, ...]]) -> TopicSpec:
     where = f"topics.{topic_id}"
     if topic_id not in TOPIC_IDS:
         raise ConfigError(
@@ -447,6 +477,7 @@ def load_gazetteer(path: Path | str) -> tuple[EntitySpec, ...]:
     doc = read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
         raise ConfigError(path, getattr(doc, "line", None), "entities", "the file needs a top-level list `entities:`")
+    seen: dict[str, int | None]
     entities, seen = [], {}
     for index, node in enumerate(doc["entities"]):
         where, line = f"entities[{index}]", _line_of(node, doc["entities"], index)
@@ -532,10 +563,10 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
     version = doc.get("version")
     if not isinstance(version, (str, int, float)) or not str(version).strip():
         raise ConfigError(path, doc.line, "version", "missing; bump it whenever a lexicon changes")
-    actors = doc.get("actors")
+    actors: _YamlValue = doc.get("actors")
     if not isinstance(actors, dict) or set(actors) != {"russia", "iran"}:
         raise ConfigError(path, getattr(actors, "line", doc.line), "actors", "needs exactly `russia:` and `iran:`")
-    topics = doc.get("topics")
+    topics: _YamlValue = doc.get("topics")
     if not isinstance(topics, dict):
         raise ConfigError(path, doc.line, "topics", "needs a mapping of topic id -> terms")
     missing = [t for t in TOPIC_IDS if t not in topics]
@@ -546,6 +577,8 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         raise ConfigError(path, getattr(places, "line", doc.line), "places", "needs only `russia:` and `iran:`")
     leaders = _parse_leaders(path, doc)
     named = {"leaders": leaders["russia"] + leaders["iran"] + leaders["roles"]}
+    entities: tuple[EntitySpec, ...]
+    gazetteer_path: Path | None
     entities, gazetteer_path = (), None
     if doc.get("gazetteer"):
         gazetteer_path = path.parent / str(doc["gazetteer"])
@@ -564,8 +597,9 @@ def load_taxonomy(path: Path | str) -> TaxonomySpec:
         leaders=named["leaders"],
         entities=entities,
         gazetteer_path=str(gazetteer_path) if gazetteer_path else None,
+        # a non-empty `places` is the file's mapping (with its line); an empty one may be the `{}` put in above
         places={
-            name: _terms(path, places.get(name), f"places.{name}", places.line if places else doc.line)
+            name: _terms(path, places.get(name), f"places.{name}", cast(_Mapping, places).line if places else doc.line)
             for name in ACTOR_STATES
         },
         source_path=str(path),

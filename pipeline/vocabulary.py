@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import overload
 
 
 class FetchStatus(StrEnum):
@@ -83,6 +84,14 @@ class Counts:
 
     def as_row(self) -> dict[str, int]:
         return asdict(self)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+
+
+@overload
+def utc(value: None) -> None: ...
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -140,7 +140,7 @@ def _looks_like_cyrillic_mojibake(text: str) -> bool:
     return len(words) >= 5 and sum(c.isupper() for c in letters) > 0.5 * len(letters)
 
 
-def _most_plausible(data: bytes, encodings: list[str], current: str) -> str:
+def _most_plausible(data: bytes, encodings: list[str | None], current: str) -> str:
     """When the declared charsets disagree (or the text looks wrong), decode with each that can and keep the most
     plausible: for Cyrillic, the share of words the Russian dictionary knows; else the fewest mojibake signs."""
     from ftfy.badness import badness

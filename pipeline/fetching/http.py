@@ -13,6 +13,7 @@ import time
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import urljoin, urlsplit
 
 import brotli
@@ -195,7 +196,8 @@ class Fetcher:
             stop=tenacity.stop_after_attempt(self.limits.retries + 1),
             wait=self._wait,
             retry=tenacity.retry_if_result(lambda result: result.status == FetchStatus.TEMPORARY),
-            retry_error_callback=lambda state: state.outcome.result(),
+            # called after an attempt, so there is always an outcome
+            retry_error_callback=lambda state: cast("tenacity.Future", state.outcome).result(),
             sleep=self.sleep,
             reraise=True,
         )
@@ -211,6 +213,7 @@ class Fetcher:
         return min(max(backoff, retry_after or 0.0), self.limits.max_retry_after)
 
     def _fetch_once(self, url: str, headers: dict[str, str], cap: tuple[int, bool]) -> FetchResult:
+        seen: list[str]
         seen, current, moved = [], url, None
         all_permanent = True
         with request_deadline(self.limits.deadline) as deadline:

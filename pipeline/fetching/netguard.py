@@ -154,7 +154,10 @@ def narrow_private_allowlist(allowed: tuple[str, ...], requested: str, source: s
     wanted = parse_private_allowlist(requested, source)
     deployment = [ipaddress.ip_network(net) for net in allowed]
     for net in map(ipaddress.ip_network, wanted):
-        if not any(net.version == d.version and net.subnet_of(d) for d in deployment):
+        if not any(
+            net.version == d.version and net.subnet_of(d)  # type: ignore[arg-type]  # typeshed's Self: versions checked
+            for d in deployment
+        ):
             raise ValueError(
                 f"{source}: {net} is not inside the deployment's NEWSMON_PRIVATE_ALLOWLIST "
                 f"({', '.join(allowed) or 'empty'}); a run can only narrow what the deployment allows"
@@ -227,7 +230,7 @@ class GuardedBackend(httpcore.SyncBackend):
                 return DeadlineStream(stream)
             except httpcore.ConnectError as exc:
                 last_error = exc
-        raise last_error  # type: ignore[misc]
+        raise last_error
 
 
 class request_deadline:

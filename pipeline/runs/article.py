@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from pipeline.config import CleaningRules
@@ -87,7 +88,7 @@ def build_article(
     )
 
 
-def _same_site(canonical: str | None, page_url: str) -> bool:
+def _same_site(canonical: str | None, page_url: str) -> TypeGuard[str]:
     """A canonical link is trusted only on the page's own host (a page cannot claim another site's URL)."""
     if not canonical:
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -254,7 +254,7 @@ class Pipeline:
         )
 
     @staticmethod
-    def new_items(entries: list[FeedEntry], known: dict[str, dict]) -> list[ItemOutcome]:
+    def new_items(entries: Sequence[FeedEntry], known: dict[str, dict]) -> list[ItemOutcome]:
         """The feed entries not done before, as items to process (`known`: the feed's stored items by URL hash);
         unusable links are refused with their reason."""
         items: dict[str, ItemOutcome] = {}

@@ -131,7 +131,7 @@ def _articles_query(conn, start: date | None, end: date | None, after_id: int, l
 def _stored_tags(conn, article_ids: list[int], version: str) -> dict[int, tuple[bool, set[str]]]:
     meta = tables(conn)
     relevance, topics = meta.tables["article_relevance"], meta.tables["article_topics"]
-    stored = {
+    stored: dict[int, tuple[bool, set[str]]] = {
         row.article_id: (bool(row.relevant), set())
         for row in conn.execute(
             select(relevance.c.article_id, relevance.c.relevant).where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import threading
+from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +28,7 @@ STARTED = formatdate(usegmt=True)
 class SiteHandler(BaseHTTPRequestHandler):
     server_version = "newsmon-sample-site/1.0"
     protocol_version = "HTTP/1.1"
+    server: _QuietServer
 
     def log_message(self, format, *args):  # keep test and demo output quiet
         pass
@@ -71,6 +73,11 @@ class SiteHandler(BaseHTTPRequestHandler):
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # set by SampleSite
+    root: Path
+    routes: dict[str, Callable[[SiteHandler], object]]
+    requests: list[str]
+    base_url: str
 
     def handle_error(self, request, client_address):
         """A client that hangs up mid-response (deadlines, size caps) is expected here, not an error."""

@@ -20,6 +20,8 @@ class EntityRules:
     """Entities: the gazetteer's mentions, longest first. Mixed into RuleTagger, whose compiled lexicon and overrides it
     reads."""
 
+    entity_kinds: dict[str, str]  # entity id -> its kind (set by RuleTagger)
+
     # -- entities
     def _entities(self, fields: list[Field]) -> tuple[EntityMention, ...]:
         mentions = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, Kind
+from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, Kind, Label
 from pipeline.tagging.lexicon import term_key
 from pipeline.tagging.relation import RELEVANCE_THRESHOLD
 from pipeline.tagging.rules import RuleAnalysis
@@ -104,7 +104,7 @@ _CUE_LABELS = frozenset(
 _LABEL_NAMES: dict[str, tuple[str, str] | None] = {}
 
 
-def _label_name(label: str) -> tuple[str, str] | None:
+def _label_name(label: Label) -> tuple[str, str] | None:
     """A lexicon label's feature: ("topic", "term:energy"), ("entity", "shahed"), ("cue", "cue:bicue") or None
     (cached per label)."""
     if label in _LABEL_NAMES:

@@ -8,6 +8,7 @@ ask `label.kind is Kind.TERM` and `label.key` instead of slicing prefixes.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -45,7 +46,9 @@ class Label(str):
 
     kind: Kind
     key: str
-    index: int | None
+    # int | None (a combination's number); Any because the name shadows str.index, a method no attribute type may
+    # override
+    index: Any
 
     def __new__(cls, kind: Kind, key: str = "", index: int | None = None) -> Label:
         if kind is Kind.PLACE or key:

@@ -13,7 +13,10 @@ import operator
 import re
 import threading
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from pipeline.tagging.labels import Label
 
 # Characters folded for matching; every replacement keeps the length so offsets stay true.
 _FOLD = str.maketrans(
@@ -250,14 +253,14 @@ class Match(NamedTuple):
     first: int  # token indexes [first, last]
     last: int
     term: str  # the term as written in the lexicon
-    labels: tuple[str, ...]  # the lexicons (groups) the term belongs to
+    labels: tuple[Label, ...]  # the lexicons (groups) the term belongs to
 
 
 class TermError(ValueError):
     """A term that cannot be matched (no word characters)."""
 
 
-def compile_term(term: str) -> tuple[tuple[_Spec, ...], tuple[str, ...]]:
+def compile_term(term: str) -> tuple[tuple[_Spec, ...], tuple[tuple[str, bool], ...]]:
     """Word specs and the separators between them for one lexicon term."""
     raw = term.strip()
     if is_acronym(raw):
@@ -280,8 +283,8 @@ def compile_term(term: str) -> tuple[tuple[_Spec, ...], tuple[str, ...]]:
 class Lexicon:
     """Many labelled term lists compiled into one index; `find(text)` returns every match of every term."""
 
-    def __init__(self, groups: dict[str, tuple[str, ...]]):
-        labels: dict[str, list[str]] = {}
+    def __init__(self, groups: dict[Label, tuple[str, ...]]):
+        labels: dict[str, list[Label]] = {}
         for group, terms in groups.items():
             for term in terms:
                 labels.setdefault(term.strip(), []).append(group)
@@ -291,7 +294,7 @@ class Lexicon:
         self._by_case_prefix: dict[str, list] = {}
         self._prefix_lengths: set[int] = set()
         ru_starts: set[str] = set()
-        compiled: dict[tuple, tuple[str, list[str]]] = {}
+        compiled: dict[tuple, tuple[str, list[Label]]] = {}
         for term, term_labels in labels.items():
             specs, gaps = compile_term(term)
             first_term, merged = compiled.setdefault((specs, gaps), (term, []))
@@ -332,7 +335,7 @@ class Lexicon:
         found = self._candidates.get(cache_key)
         if found is not None:
             return found
-        entries = []
+        entries: list[tuple] = []
         for key in keys:
             entries.extend(self._by_key.get(key, ()))
         word = token.word
@@ -346,6 +349,7 @@ class Lexicon:
             for prefix, items in self._by_case_prefix.items():
                 if token.surface.startswith(prefix):
                     entries.extend(items)
+        by_second: dict[str, list[tuple]]
         singles, by_second, others = [], {}, []
         for entry in entries:
             specs = entry[2]
@@ -374,7 +378,8 @@ class Lexicon:
         """All matches of all terms in `text` (overlapping matches included), in text order."""
         tokens = tokenize(text) if tokens is None else tokens
         cache = self._per_word
-        looked_up = list(map(cache.get, map(_WORD, tokens)))  # one C-level lookup per token, the common case
+        # (keys, candidates or None, case-sensitive) per token; None where the word is not cached yet, filled below
+        looked_up: list[Any] = list(map(cache.get, map(_WORD, tokens)))  # one C-level lookup per token, the common case
         for i in [i for i, entry in enumerate(looked_up) if entry is None or entry[2]]:
             token, entry = tokens[i], looked_up[i]
             if entry is None:

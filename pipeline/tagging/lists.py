@@ -42,7 +42,7 @@ def list_runs(sentence: Sentence, f: Field, topic_ends: dict[int, int] | None = 
     separators = sum(text.count(c) for c in ",;:،؛") + sum(text.count(f" {w} ") for w in f.grammar.list_separator_words)
     if separators < LIST_MIN_ITEMS - 1:
         return []
-    protected = set()
+    protected: set[int] = set()
     for matches in sentence.hits.values():
         for m in matches:
             if m.last > m.first:

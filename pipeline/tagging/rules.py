@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import cast
 
 from pipeline.config import TaxonomySpec
 from pipeline.tagging.entities import EntityRules
@@ -153,7 +154,8 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             # sentence only ("Tehran has also signed a treaty with Russia") mentions the pair, it does not discuss it
             relevant, rule = False, "relation.mentioned_in_passing"
         relevance = (best.link if best else 0.0) + (0.05 * min(len(strong) - 1, 3) if strong else 0.0)
-        if relevant and best.field != "text" and (text or "").strip():
+        # relevant means a strong sentence, so `best` is one: the `is not None` only tells the type checker so
+        if relevant and best is not None and best.field != "text" and (text or "").strip():
             # a headline never decides alone: the evidence is the text's best relating sentence
             best = max((s for s in strong if s.field == "text"), key=lambda s: (s.link, -s.start))
         evidence = best if best is not None and best.link > 0 else None
@@ -166,5 +168,5 @@ class RuleTagger(RelationRules, TopicRules, EntityRules):
             found,
             tags,
             self._entities(fields),
-            rule or link_rule(best),
+            rule or link_rule(cast(Sentence, best)),  # no rule yet means a strong sentence: `best` is one
         )

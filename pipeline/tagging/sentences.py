@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from pipeline.config import Grammar
 from pipeline.tagging.labels import (
@@ -14,6 +16,7 @@ from pipeline.tagging.labels import (
     TOPIC_KINDS,
     TOPIC_TERMS,
     Kind,
+    Label,
 )
 from pipeline.tagging.lexicon import Match, Token
 from pipeline.tagging.results import Evidence
@@ -29,14 +32,16 @@ class Sentence:
     end: int
     first: int = 0  # token range [first, last) in the field's token list
     last: int = 0
-    hits: dict[str, list[Match]] = field(default_factory=dict)
+    # by label: the keys are Labels, looked up by a Label, a Kind or a plain string too (a Label equals and hashes as
+    # its string form), which no key type short of Any can say
+    hits: dict[Any, list[Match]] = dataclasses.field(default_factory=dict)
     link: float = 0.0  # how clearly Russia and Iran act toward each other in this sentence
     both_named: bool = False
     crowded: bool = False  # a third state is named too
     adjacent: bool = False  # Russia here, Iran in the next sentence (or the other way round), with a cue
     corroborated: bool = False  # names both, related only by the headline (see Tagger._corroborate)
     context: float = 0.0
-    matches: list = field(default_factory=list)
+    matches: list[Match] = dataclasses.field(default_factory=list)
     resolved: bool = False  # overlapping terms sorted out (done lazily: only sentences that can matter)
 
     def has(self, label: str) -> bool:
@@ -51,6 +56,7 @@ def split_sentences(
 ) -> list[Sentence]:
     """Sentences with offsets; a newline always ends a sentence and a paragraph; a full stop after one of the
     `abbreviations` (the taxonomy's `grammar.abbreviations`) or after a single letter does not end one."""
+    sentences: list[Sentence]
     sentences, start, paragraph = [], 0, paragraph_offset
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
@@ -90,15 +96,15 @@ def sentence_index(tokens: list[Token], sentences: list[Sentence]) -> list[int]:
     return [position(starts, token[0]) for token in tokens]
 
 
-def group_hits(matches: list[Match]) -> dict[str, list[Match]]:
-    hits: dict[str, list[Match]] = {}
+def group_hits(matches: list[Match]) -> dict[Label, list[Match]]:
+    hits: dict[Label, list[Match]] = {}
     for match in matches:
         for label in match.labels:
             hits.setdefault(label, []).append(match)
     return hits
 
 
-def may_relate(hits: dict[str, list[Match]]) -> bool:
+def may_relate(hits: dict[Any, list[Match]]) -> bool:
     """Sentences whose relation score depends on overlaps: both states named, or a pair word."""
     return (
         (Kind.RUSSIA in hits and (Kind.IRAN in hits or PLACE_IRAN in hits))
@@ -108,11 +114,11 @@ def may_relate(hits: dict[str, list[Match]]) -> bool:
     )
 
 
-def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
+def resolve_hits(matches: list[Match]) -> dict[Label, list[Match]]:
     """Group a sentence's matches by label, dropping topic terms inside longer terms of another topic or inside
     one of their topic's exclusions, and third-state names inside a longer term."""
     outers = [m for m in matches if m.last > m.first or label_sets(m.labels)[1]]
-    hits: dict[str, list[Match]] = {}
+    hits: dict[Label, list[Match]] = {}
     if not outers:
         for match in matches:
             for label in match.labels:
@@ -144,10 +150,10 @@ def resolve_hits(matches: list[Match]) -> dict[str, list[Match]]:
     return hits
 
 
-_LABEL_SETS: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
+_LABEL_SETS: dict[tuple[Label, ...], tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def label_sets(labels: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+def label_sets(labels: tuple[Label, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """(topics a term belongs to, topics it excludes), cached per label tuple."""
     found = _LABEL_SETS.get(labels)
     if found is None:

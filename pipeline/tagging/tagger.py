@@ -62,6 +62,7 @@ class Tagger:
     def _topics(self, analysis, sentences) -> tuple[TopicTag, ...]:
         if not sentences:
             return ()
+        assert self.model is not None  # called by `tag` only when there is a model
         head, articles = self.model.topics, self.model.articles
         sentences = [s for s in sentences if s.candidate]
         if not sentences:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind
+from pipeline.config import Combination, TopicSpec
+from pipeline.tagging.labels import PLACE_IRAN, PLACE_RUSSIA, TOPIC_TERMS, Kind, Label
 from pipeline.tagging.lists import listed_topic_matches, names_sector
 from pipeline.tagging.relation import RELEVANCE_THRESHOLD
 from pipeline.tagging.results import TopicTag
@@ -22,6 +23,15 @@ ONE_ACTOR_IN_PAIR_ARTICLE = 0.65  # one actor and a relation cue, in an article 
 class TopicRules:
     """Topics: each sentence's context, the topic terms it holds and the topics they earn. Mixed into RuleTagger, whose
     compiled lexicon and overrides it reads."""
+
+    # set by RuleTagger from the taxonomy
+    topics: tuple[TopicSpec, ...]
+    term_labels: dict[str, tuple[Label, Label]]  # topic id -> (its specific terms' label, its weak terms' label)
+    combined_topics: list[TopicSpec]
+    combination_labels: dict[str, list[tuple[Label, Label, Combination]]]
+    overrides: dict[str, set[str]]
+    weak_overrides: dict[str, set[str]]
+    yielding: set[str]
 
     # -- topics
     def _contexts(self, fields: list[Field]) -> None:
@@ -56,7 +66,7 @@ class TopicRules:
 
     def _topics(self, fields: list[Field]) -> tuple[dict[str, list[tuple[float, Sentence]]], tuple[TopicTag, ...]]:
         self._contexts(fields)
-        earned: list[tuple[Sentence, dict[str, float]]] = []
+        earned: list[tuple[Sentence, dict[str, set[str]]]] = []
         strong_by_paragraph: dict[tuple[str, int], set[str]] = {}
         designations: list[tuple[float, Sentence, str]] = []
         for f in fields:
@@ -93,13 +103,13 @@ class TopicRules:
                 continue
             score, sentence = max(hits, key=lambda h: (h[0], h[1].field == "text", -h[1].paragraph, -h[1].start))
             score = min(1.0, score + 0.05 * min(len(hits) - 1, 2))
-            terms = sorted({m.term for label in self.term_labels[topic.id] for m in sentence.hits.get(label, ())})
+            topic_terms = sorted({m.term for label in self.term_labels[topic.id] for m in sentence.hits.get(label, ())})
             tags.append(
                 TopicTag(
                     topic.id,
                     round(score, 3),
                     evidence_of(sentence, fields),
-                    ("rules.topic_lexicon",) + tuple(f"term {t}" for t in terms[:4]),
+                    ("rules.topic_lexicon",) + tuple(f"term {t}" for t in topic_terms[:4]),
                 )
             )
         return found, tuple(tags)

@@ -133,7 +133,7 @@ def _train_relevance(train: list[_Article], tune: list[_Article], seed: int) -> 
     return LinearHead(head.labels, vocabulary, head.weights, head.bias, np.array([threshold], dtype=np.float32))
 
 
-def _train_topics(train: list[_Article], tune: list[_Article], seed: int, say) -> LinearHead:
+def _train_topics(train: list[_Article], tune: list[_Article], seed: int, say) -> tuple[LinearHead, LinearHead]:
     vocabulary = _vocabulary([s.names for a in train for s in a.sentences])
     rows = [s for a in train for s in a.sentences]
     matrix = _matrix([s.names for s in rows], vocabulary)

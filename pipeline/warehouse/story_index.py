@@ -173,7 +173,7 @@ def merge_exact_copies(conn: Connection, article_ids: list[int], now: datetime) 
     text. The story kept is the oldest (smallest id), whichever was loaded first; the moved articles are marked
     updated so that the next summary refresh recounts them. Returns the number of articles moved."""
     table = tables(conn).tables["articles"]
-    hashes = set()
+    hashes: set[str] = set()
     for start in range(0, len(article_ids), CHUNK):
         hashes.update(
             conn.execute(select(table.c.text_hash).where(table.c.id.in_(article_ids[start : start + CHUNK]))).scalars()

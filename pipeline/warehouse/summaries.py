@@ -153,6 +153,7 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
     else:
         changed = text(summary_sql("changed_articles")).bindparams(bindparam("since", type_=DateTime(timezone=True)))
+        assert since is not None  # refresh_summaries refreshes in full when there is no `since`
         conn.execute(changed, {"since": datetime.fromisoformat(since)})
         _note_periods(conn)  # the periods the changed articles were counted in so far
         for table in ("summary_relevant_articles", "summary_relevant_topics"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, update
 
@@ -64,6 +65,7 @@ def replace_tags(conn: Connection, tagged: list[Tagged], now: datetime) -> None:
     meta = tables(conn)
     relevance, topics = meta.tables["article_relevance"], meta.tables["article_topics"]
     _delete_version_rows(conn, topics, tagged)
+    topic_rows: list[dict[str, Any]]
     relevance_rows, topic_rows = [], []
     for article_id, result in tagged:
         ev = result.evidence

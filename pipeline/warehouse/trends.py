@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -79,7 +81,7 @@ def run_query(engine: Engine, name: str, values: dict[str, str] | None = None) -
         return list(result.keys()), [tuple(row) for row in result]
 
 
-def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
+def format_table(columns: list[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
     """A plain-text table for terminals."""
 
     def cell(value) -> str:
