@@ -75,3 +75,30 @@ def test_parameters_are_checked(demo_warehouse):
         run_query(demo_warehouse, "nope")
     _, rows = run_query(demo_warehouse, "weekly_defence_stories_since_treaty", {"since": "2030-01-01"})
     assert rows == []
+
+
+DRONE_WORDS = ("drone", "shahed", "geran", "дрон", "беспилотн", "бпла", "шахед", "герань", "پهپاد")
+
+
+def test_drone_coverage_counts_the_articles_whose_words_name_drones(demo_warehouse):
+    """The drone fact kept by the summary refresh marks exactly the defence articles whose title, text or defence
+    evidence names a drone, as a search of those words at query time would."""
+    with demo_warehouse.connect() as conn:
+        defence = conn.execute(
+            text(
+                "SELECT a.id, a.title, a.text, t.evidence, a.week FROM article_topics t "
+                "JOIN taxonomy_versions tv ON tv.version = t.taxonomy_version AND tv.is_current = TRUE "
+                "JOIN article_relevance r ON r.article_id = t.article_id AND r.taxonomy_version = t.taxonomy_version "
+                "JOIN articles a ON a.id = t.article_id WHERE t.topic = 'defence' AND r.relevant = TRUE"
+            )
+        ).all()
+    expected: dict[str, int] = {}
+    for _, title, body, evidence, week in defence:
+        words = f"{title or ''} {body} {evidence or ''}".lower()
+        if any(word in words for word in DRONE_WORDS):
+            expected[str(week)] = expected.get(str(week), 0) + 1
+    columns, rows = run_query(demo_warehouse, "drone_coverage_weekly", {"since": "1990-01-01"})
+    found = {str(row[columns.index("week")]): row[columns.index("drone_articles")] for row in rows}
+    assert sum(expected.values()) > 0
+    assert {week: n for week, n in found.items() if n} == expected
+    assert sum(row[columns.index("defence_articles")] for row in rows) == len(defence)

@@ -89,6 +89,7 @@ REFRESH_LOCK_KEY = 0x6E6577736D7375  # "newsmsu": serializes summary refreshes o
 SUMMARY_TABLES = (
     "summary_relevant_articles",
     "summary_relevant_topics",
+    "summary_drone_articles",
     "summary_stories",
     "summary_fetch_day",
     "summary_topic_pairs",
@@ -149,17 +150,23 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
     if full:
         conn.execute(text("INSERT INTO summary_changed (article_id) SELECT id FROM articles"))
         _analyze(conn, "summary_changed")
-        for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_stories"):
+        for table in (
+            "summary_relevant_articles",
+            "summary_relevant_topics",
+            "summary_stories",
+            "summary_drone_articles",
+        ):
             conn.execute(text(f"DELETE FROM {table}"))
     else:
         changed = text(summary_sql("changed_articles")).bindparams(bindparam("since", type_=DateTime(timezone=True)))
         assert since is not None  # refresh_summaries refreshes in full when there is no `since`
         conn.execute(changed, {"since": datetime.fromisoformat(since)})
         _note_periods(conn)  # the periods the changed articles were counted in so far
-        for table in ("summary_relevant_articles", "summary_relevant_topics"):
+        for table in ("summary_relevant_articles", "summary_relevant_topics", "summary_drone_articles"):
             conn.execute(text(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM summary_changed)"))
     conn.execute(text(summary_sql("relevant_articles")))
     conn.execute(text(summary_sql("relevant_topics")))
+    conn.execute(text(summary_sql("drone_articles")))
     if full:
         _analyze(conn, "summary_relevant_articles", "summary_relevant_topics")
     else:

@@ -2,47 +2,24 @@
 -- question: How much defence coverage per week is about drones (Shahed / Geran and the like), in articles, stories and sources, and from which perspectives?
 -- params: since (date, default 2025-01-17)
 -- run: newsmon query drone_coverage_weekly --param since=2025-01-17
--- notes: current taxonomy version; relevant articles tagged defence with day >= since; a drone article is one whose title, text or defence evidence contains drone, shahed, geran (any case), Russian дрон / беспилотн / БПЛА / шахед / герань, or Persian پهپاد; Cyrillic patterns are listed in lower and capitalised forms because SQLite's LOWER() folds ASCII only, so an all-caps Russian word other than БПЛА can be missed on SQLite; every week with defence articles gets a row; pct_of_defence_stories = drone stories / defence stories that week
-WITH defence AS (
+-- notes: current taxonomy version; relevant articles tagged defence with day >= since; a drone article is one whose title, text or defence evidence contains drone, shahed, geran (any case), Russian дрон / беспилотн / БПЛА / шахед / герань, or Persian پهپاد (the words are in sql/summaries/drone_articles.sql: the summary refresh marks such articles once, in summary_drone_articles); Cyrillic patterns are listed in lower and capitalised forms because SQLite's LOWER() folds ASCII only, so an all-caps Russian word other than БПЛА can be missed on SQLite; every week with defence articles gets a row; pct_of_defence_stories = drone stories / defence stories that week
+WITH flagged AS (
     SELECT
         f.week,
         f.article_id,
         f.story_id,
         f.source_id,
         f.perspective,
-        LOWER(COALESCE(a.title, '') || ' ' || a.text || ' ' || COALESCE(t.evidence, '')) AS body
+        CASE WHEN d.article_id IS NULL THEN 0 ELSE 1 END AS drone
     FROM summary_relevant_topics f
     JOIN taxonomy_versions tv
         ON tv.version = f.taxonomy_version
        AND tv.is_current = TRUE
-    JOIN article_topics t
-        ON t.article_id = f.article_id
-       AND t.taxonomy_version = f.taxonomy_version
-       AND t.topic = f.topic
-    JOIN articles a ON a.id = f.article_id
+    LEFT JOIN summary_drone_articles d
+        ON d.article_id = f.article_id
+       AND d.taxonomy_version = f.taxonomy_version
     WHERE f.topic = 'defence'
       AND f.day >= :since
-),
-flagged AS (
-    SELECT
-        week,
-        article_id,
-        story_id,
-        source_id,
-        perspective,
-        CASE
-            WHEN body LIKE '%drone%'
-              OR body LIKE '%shahed%'
-              OR body LIKE '%geran%'
-              OR body LIKE '%дрон%' OR body LIKE '%Дрон%'
-              OR body LIKE '%беспилотн%' OR body LIKE '%Беспилотн%'
-              OR body LIKE '%бпла%' OR body LIKE '%БПЛА%'
-              OR body LIKE '%шахед%' OR body LIKE '%Шахед%'
-              OR body LIKE '%герань%' OR body LIKE '%Герань%'
-              OR body LIKE '%پهپاد%'
-            THEN 1 ELSE 0
-        END AS drone
-    FROM defence
 )
 SELECT
     week,
