@@ -164,14 +164,45 @@ class _Routes(dict):
 
 
 @contextmanager
-def news_site(items_per_feed: int, latency: float):
-    """Start one server per loopback host; yields their base URLs."""
+def news_site(items_per_feed: int, latency: float, separate_process: bool = False):
+    """Start one server per loopback host; yields their base URLs. With `separate_process` the servers run in a
+    process of their own, as remote servers would: they do not share the measured process's interpreter lock."""
+    if separate_process:
+        with _site_process(items_per_feed, latency) as bases:
+            yield bases
+        return
     with ExitStack() as stack:
         sites = [SampleSite(host=host) for host in HOSTS]
         for index, site in enumerate(sites):
             site.server.routes = _Routes(index, items_per_feed, latency)  # every path is generated
             stack.enter_context(site)
         yield [site.base_url for site in sites]
+
+
+def _serve(items_per_feed: int, latency: float, ready, stop) -> None:
+    with news_site(items_per_feed, latency) as bases:
+        ready.send(bases)
+        stop.wait()
+
+
+@contextmanager
+def _site_process(items_per_feed: int, latency: float):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    ready, ready_in = context.Pipe(duplex=False)
+    stop = context.Event()
+    process = context.Process(target=_serve, args=(items_per_feed, latency, ready_in, stop), daemon=True)
+    process.start()
+    try:
+        if not ready.poll(60):
+            raise RuntimeError("the generated news site did not start within 60 s")
+        yield ready.recv()
+    finally:
+        stop.set()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
 
 
 def feed_sources(bases: list[str], feeds: int):

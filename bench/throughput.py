@@ -40,13 +40,15 @@ class StageClock:
 
 
 class PeakMemory:
-    """Peak resident memory of this process and its children above this process's level at start, every 20 ms."""
+    """Peak resident memory of this process and the children it starts meanwhile (the extraction workers) above
+    this process's level at start, sampled every 20 ms. Children already running (the news site) do not count."""
 
     def __init__(self):
         self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
 
     def __enter__(self):
         self.base = self.process.memory_info().rss
+        self.before = {child.pid for child in self.process.children(recursive=True)}
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -55,6 +57,8 @@ class PeakMemory:
         while not self._stop.wait(0.02):
             rss = self.process.memory_info().rss
             for child in self.process.children(recursive=True):  # the extraction workers count too
+                if child.pid in self.before:
+                    continue
                 with suppress(psutil.Error):
                     rss += child.memory_info().rss
             self.peak = max(self.peak, rss - self.base)
@@ -121,7 +125,7 @@ def run_once(
         cpu_workers=cpu,
     )
     clock = StageClock()
-    with news_site(items, latency) as bases, warehouse(kind) as url:
+    with news_site(items, latency, separate_process=True) as bases, warehouse(kind) as url:
         engine = make_engine(url)
         upgrade(engine)
         with instrumented(clock), PeakMemory() as memory, Fetcher(limits) as fetcher:

@@ -117,3 +117,26 @@ def test_one_worker_builds_in_this_process_and_starts_none(tagger, rules):
         tags = builder.tag_many([("Russia and Iran", "Russia and Iran signed a defence pact in Moscow.")])
         assert builder.pool is None
     assert tags == [tagger.tag("Russia and Iran", "Russia and Iran signed a defence pact in Moscow.")]
+
+
+@pytest.mark.slow
+def test_the_page_threads_first_builds_start_one_pool(tagger, rules):
+    """Sixteen page threads build their first page at the same moment: two workers start, not two per thread."""
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    item = ItemOutcome("h", "http://127.0.0.1/a", None, "t", None, None, None, ItemState.PENDING)
+    page = Page(
+        "http://127.0.0.1/a",
+        None,
+        b"<html><body><article><p>Russia and Iran signed a treaty in Moscow today.</p></article></body></html>",
+        "text/html",
+        datetime(2025, 1, 1, tzinfo=UTC),
+        "en",
+    )
+    before = set(multiprocessing.active_children())
+    with ArticleBuilder(tagger, rules, TWO) as builder, ThreadPoolExecutor(16) as threads:
+        list(threads.map(lambda _: builder.build(page, item), range(16)))
+        started = set(multiprocessing.active_children()) - before
+    assert len(started) == 2
+    assert not set(multiprocessing.active_children()) - before  # and they stop with the builder

@@ -13,11 +13,24 @@ from pipeline.warehouse.summaries import refresh_summaries
 from pipeline.warehouse.tags import replace_tags
 
 SUMMARY_VIEWS = [p.stem for p in view_files() if p.stem != "article_tags_current"]
+# the tables kept by difference or per story, compared whole as well as through the views
+KEPT_TABLES = [
+    "summary_topic_totals",
+    "summary_topic_pairs",
+    "summary_topic_perspectives",
+    "summary_story_topics",
+    "summary_story_pairs",
+    "summary_story_perspectives",
+    "summary_drone_articles",
+]
 
 
 def snapshot(engine) -> dict[str, list]:
     with engine.connect() as conn:
-        return {view: sorted(map(repr, conn.execute(text(f"SELECT * FROM {view}")).all())) for view in SUMMARY_VIEWS}
+        return {
+            name: sorted(map(repr, conn.execute(text(f"SELECT * FROM {name}")).all()))
+            for name in SUMMARY_VIEWS + KEPT_TABLES
+        }
 
 
 def current_version(engine) -> str:
@@ -67,3 +80,35 @@ def test_refresh_with_nothing_new_changes_nothing(demo_warehouse):
     counts = refresh_summaries(demo_warehouse)
     assert snapshot(demo_warehouse) == before
     assert counts["summary_stories"] > 0 and counts["summary_fetch_day"] > 0
+
+
+def test_a_story_merge_is_recounted_like_a_full_rebuild(demo_warehouse):
+    """A replay joins two stories (merge_exact_copies): the incremental refresh recounts the story kept and the one
+    left, and matches a full rebuild (topic totals and pairs included)."""
+    from pipeline.warehouse.story_index import merge_exact_copies
+
+    refresh_summaries(demo_warehouse)
+    version = current_version(demo_warehouse)
+    with demo_warehouse.begin() as conn:
+        first, second = conn.execute(
+            text(
+                "SELECT MIN(a.story_id) FROM articles a JOIN article_topics t ON t.article_id = a.id "
+                "AND t.taxonomy_version = :v GROUP BY a.story_id ORDER BY MIN(a.story_id) LIMIT 2"
+            ),
+            {"v": version},
+        ).scalars()
+        kept_hash = conn.execute(text("SELECT text_hash FROM articles WHERE id = :s"), {"s": first}).scalar_one()
+        conn.execute(text("UPDATE articles SET text_hash = :h WHERE story_id = :s"), {"h": kept_hash, "s": second})
+        moved = merge_exact_copies(conn, [first], datetime.now(UTC))
+    assert moved > 0
+    before = snapshot(demo_warehouse)
+    refresh_summaries(demo_warehouse)
+    incremental = snapshot(demo_warehouse)
+    assert incremental != before
+    with demo_warehouse.connect() as conn:
+        left = conn.execute(
+            text("SELECT COUNT(*) FROM summary_story_topics WHERE story_id = :s"), {"s": second}
+        ).scalar_one()
+    assert left == 0  # nothing is left of the story the articles moved out of
+    refresh_summaries(demo_warehouse, full=True)
+    assert snapshot(demo_warehouse) == incremental

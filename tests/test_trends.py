@@ -102,3 +102,39 @@ def test_drone_coverage_counts_the_articles_whose_words_name_drones(demo_warehou
     assert sum(expected.values()) > 0
     assert {week: n for week, n in found.items() if n} == expected
     assert sum(row[columns.index("defence_articles")] for row in rows) == len(defence)
+
+
+TOPIC_SUMMARY_FROM_FACTS = """
+WITH tagged AS (
+    SELECT t.topic, t.story_id, t.source_id, t.perspective, t.day
+    FROM summary_relevant_topics t
+    JOIN taxonomy_versions tv ON tv.version = t.taxonomy_version AND tv.is_current = TRUE
+    WHERE t.day >= :since
+),
+leaders AS (
+    SELECT topic, perspective,
+           ROW_NUMBER() OVER (PARTITION BY topic ORDER BY COUNT(DISTINCT story_id) DESC, perspective) AS rank
+    FROM tagged GROUP BY topic, perspective
+)
+SELECT t.topic, COUNT(*), COUNT(DISTINCT t.story_id), COUNT(DISTINCT t.source_id), MIN(t.day), MAX(t.day), l.perspective
+FROM tagged t JOIN leaders l ON l.topic = t.topic AND l.rank = 1
+GROUP BY t.topic, l.perspective
+"""
+
+
+@pytest.mark.parametrize("since", ["1990-01-01", "2025-01-27"])
+def test_topic_summary_all_time_and_since_a_day_agree_with_the_facts(demo_warehouse, since):
+    """All time comes from the summaries kept story by story, a later `since` from the facts: both give what
+    counting the facts gives."""
+    from datetime import date
+
+    columns, rows = run_query(demo_warehouse, "topic_summary", {"since": since})
+    with demo_warehouse.connect() as conn:
+        expected = conn.execute(text(TOPIC_SUMMARY_FROM_FACTS), {"since": date.fromisoformat(since)}).all()
+    assert rows and sorted(tuple(map(str, row)) for row in rows) == sorted(tuple(map(str, row)) for row in expected)
+    query = list_queries()["topic_summary"]
+    with demo_warehouse.connect() as conn:  # without the facts, only the all-time summaries can answer
+        conn.execute(text("DELETE FROM summary_relevant_topics"))
+        without_facts = conn.execute(text(query.sql), query.bind({"since": since})).all()
+        conn.rollback()
+    assert (sorted(map(tuple, without_facts)) == sorted(rows)) if since == "1990-01-01" else without_facts == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -48,6 +49,7 @@ class ArticleBuilder:
         self.tagger, self.rules, self.limits = tagger, rules, limits
         self.workers = max(1, limits.cpu_workers)
         self._pool: Executor | None = None
+        self._starting = threading.Lock()  # the page threads' first builds arrive together: one pool, not one each
 
     def __enter__(self) -> ArticleBuilder:
         return self
@@ -59,13 +61,16 @@ class ArticleBuilder:
     def pool(self) -> Executor | None:
         """The worker processes, started on first use (a run with no new page starts none)."""
         if self.workers > 1 and self._pool is None:
-            # spawn, not fork: the parent runs fetch threads and holds connections a forked child must not inherit
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(self.tagger.spec, self.tagger.model, self.rules, self.limits),
-            )
+            with self._starting:
+                if self._pool is None:
+                    # spawn, not fork: the parent runs fetch threads and holds connections a forked child must not
+                    # inherit
+                    self._pool = ProcessPoolExecutor(
+                        self.workers,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_start_worker,
+                        initargs=(self.tagger.spec, self.tagger.model, self.rules, self.limits),
+                    )
         return self._pool
 
     def build(self, page: Page, item: ItemOutcome, known_canonical: str | None = None) -> ArticleRecord | None:
@@ -103,9 +108,10 @@ class ArticleBuilder:
         return self.rules
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        with self._starting:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
 
 
 def _guarded(function, *args) -> Any:

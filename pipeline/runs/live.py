@@ -53,8 +53,8 @@ class RunOptions:
 
 
 class Pipeline:
-    """Processes feeds: holds what one run shares — the fetcher, robots cache, tagger, cleaning rules and story
-    index. The run's row is opened and closed by a RunLedger (`run` does both around the feeds)."""
+    """Processes feeds: holds what one run shares — the fetcher, robots cache, tagger, cleaning rules and the
+    extraction workers. The run's row is opened and closed by a RunLedger (`run` does both around the feeds)."""
 
     def __init__(
         self,

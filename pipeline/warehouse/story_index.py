@@ -14,7 +14,7 @@ from pipeline.records import ArticleRecord
 from pipeline.stories.minhash import THRESHOLD, band_keys, minhash_from_bytes
 from pipeline.vocabulary import utc
 from pipeline.warehouse.articles import CHUNK
-from pipeline.warehouse.db import tables
+from pipeline.warehouse.db import tables, upsert
 
 STORY_WINDOW_DAYS = 30  # a copy published (or fetched) within this many days of an article joins its story
 
@@ -171,7 +171,8 @@ def merge_exact_copies(conn: Connection, article_ids: list[int], now: datetime) 
     """Join into one story the exact copies (same text fingerprint) of the given articles that sit in different
     stories — which happens when a replay rewrites a stored article's text while a run loads a copy of the new
     text. The story kept is the oldest (smallest id), whichever was loaded first; the moved articles are marked
-    updated so that the next summary refresh recounts them. Returns the number of articles moved."""
+    updated and the stories they left queued (summary_recount_stories), so that the next summary refresh recounts
+    both. Returns the number of articles moved."""
     table = tables(conn).tables["articles"]
     hashes: set[str] = set()
     for start in range(0, len(article_ids), CHUNK):
@@ -195,5 +196,5 @@ def merge_exact_copies(conn: Connection, article_ids: list[int], now: datetime) 
         moved += conn.execute(
             update(table).where(table.c.story_id == old).values(story_id=kept, updated_at=now)
         ).rowcount
-        conn.execute(text("DELETE FROM summary_stories WHERE story_id = :old"), {"old": old})
+        upsert(conn, tables(conn).tables["summary_recount_stories"], [{"story_id": old}], ["story_id"])
     return moved

@@ -1,10 +1,10 @@
-"""Refresh the trend summaries (tables of migration 0003) from the warehouse, after each load.
+"""Refresh the trend summaries (tables of migrations 0003, 0006 and 0007) from the warehouse, after each load.
 
 What changed since the last refresh is found through indexed timestamps (articles.updated_at, tagged_at of the
 tags) and the fetch log's ids, and only that is rebuilt: the changed articles' rows in the narrow fact tables, the
-stories those articles belong to, the fetch days from the oldest new fetch on. The topic pairs are rebuilt whole
-from the narrow facts (a few hundred rows, seconds at millions of articles). A change of the current taxonomy
-version, a change of the sources' perspectives or `full=True` rebuilds everything.
+stories those articles belong to (and those an article left), the fetch days from the oldest new fetch on. The
+all-time topic totals and pairs move by the difference of the touched stories' per-story counts. A change of the
+current taxonomy version, a change of the sources' perspectives or `full=True` rebuilds everything.
 
 The statements are in sql/summaries. The views in sql/views read these tables, so a view shows the warehouse as of the
 last refresh: the pipeline run, the retag and the `news_trends` DAG refresh after writing. Same SQL on SQLite and
@@ -94,6 +94,10 @@ SUMMARY_TABLES = (
     "summary_fetch_day",
     "summary_topic_pairs",
     "summary_topic_totals",
+    "summary_story_topics",
+    "summary_story_pairs",
+    "summary_story_perspectives",
+    "summary_topic_perspectives",
     *(table for table, *_ in PERIODS),
 )
 PERIOD_TEMP = {"day": "summary_days", "week": "summary_weeks", "month": "summary_months"}
@@ -124,7 +128,6 @@ def refresh_summaries(engine: Engine, full: bool = False) -> dict[str, int]:
         full = full or not state.get("articles_since")
         _refresh_articles(conn, state.get("articles_since"), full)
         _refresh_fetch_days(conn, None if full else int(state.get("fetch_log_id") or 0))
-        _refresh_topic_pairs(conn)
         _write_state(
             conn,
             {
@@ -173,11 +176,19 @@ def _refresh_articles(conn: Connection, since: str | None, full: bool) -> None:
         _note_periods(conn)  # ... and the periods they count in now
     _refresh_periods(conn, full)
     conn.execute(text(summary_sql("touched_stories")))
+    conn.execute(
+        text(  # stories an article left (a merge): recounted too, so that nothing is left of them
+            "INSERT INTO summary_touched (story_id) SELECT story_id FROM summary_recount_stories "
+            "WHERE story_id NOT IN (SELECT story_id FROM summary_touched)"
+        )
+    )
+    conn.execute(text("DELETE FROM summary_recount_stories"))
     if full:
         _analyze(conn, "summary_touched")
     else:
         conn.execute(text("DELETE FROM summary_stories WHERE story_id IN (SELECT story_id FROM summary_touched)"))
     conn.execute(text(summary_sql("stories")))
+    _recount_topics(conn, full)
     for temp in ("summary_changed", "summary_touched", *PERIOD_TEMP.values()):
         conn.execute(text(f"DROP TABLE {temp}"))
 
@@ -220,11 +231,26 @@ def _refresh_fetch_days(conn: Connection, after_id: int | None) -> None:
     conn.execute(text(summary_sql("fetch_days")), {"from_day": from_day})
 
 
-def _refresh_topic_pairs(conn: Connection) -> None:
-    conn.execute(text("DELETE FROM summary_topic_totals"))
-    conn.execute(text("DELETE FROM summary_topic_pairs"))
-    conn.execute(text(summary_sql("topic_totals")))
-    conn.execute(text(summary_sql("topic_pairs")))
+def _recount_topics(conn: Connection, full: bool) -> None:
+    """The all-time topic totals and pairs, moved by the touched stories' difference: their old per-story counts
+    out, their recounted ones in (every story when `full`)."""
+    story_tables = ("summary_story_topics", "summary_story_pairs", "summary_story_perspectives")
+    kept = ("summary_topic_totals", "summary_topic_pairs", "summary_topic_perspectives")
+    if full:
+        for table in (*story_tables, *kept):
+            conn.execute(text(f"DELETE FROM {table}"))
+    else:
+        for statement in ("topic_totals_less", "topic_pairs_less", "topic_perspectives_less"):
+            conn.execute(text(summary_sql(statement)))
+        for table in story_tables:
+            conn.execute(text(f"DELETE FROM {table} WHERE story_id IN (SELECT story_id FROM summary_touched)"))
+    for statement in ("story_topics", "story_pairs", "story_perspectives", "topic_totals", "topic_perspectives"):
+        conn.execute(text(summary_sql(statement)))
+    conn.execute(text(summary_sql("topic_pairs")), {"version": _current_version(conn) or ""})
+    for table in kept:
+        conn.execute(text(f"DELETE FROM {table} WHERE stories <= 0"))
+    if full:
+        _analyze(conn, *story_tables)
 
 
 def _analyze(conn: Connection, *tables: str) -> None:
