@@ -1,4 +1,4 @@
-"""Network faults created for real on 127.0.0.1, beyond those of test_httpclient: DNS rebinding, more spellings
+"""Network faults created for real on 127.0.0.1, beyond those of test_http: DNS rebinding, more spellings
 of internal addresses, redirect hops to unsafe schemes, endless and truncated bodies, resets, servers that
 never answer, Retry-After in every form, and the per-host limit seen from the server.
 
