@@ -109,7 +109,7 @@ def plan_run(params: dict, context) -> list[dict]:
         if not targets:
             ledger.close(run_id, [], 0)
     log.info("run %s: %s over [%s, %s), %d jobs", run_id, mode, start, end, len(targets))
-    run = dict(run_id=run_id, mode=mode, start=start.isoformat(), end=end.isoformat(), jobs_total=len(targets))
+    run = dict(run_id=run_id, mode=str(mode), start=start.isoformat(), end=end.isoformat(), jobs_total=len(targets))
     return [dict(run, feed=name, source_id=source_id) for name, source_id in targets.items()]
 
 
