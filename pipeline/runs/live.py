@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -309,7 +312,7 @@ class Pipeline:
             outcomes += [replace(i, state=ItemState.FAILED, error=waiting) for i in fresh[cap:]]
             fresh = fresh[:cap]
         articles = []
-        results = self.page_pool.map(lambda i: self.process_item(feed, i), fresh)
+        results = self._in_window(lambda i: self.process_item(feed, i), fresh)
         for done, (outcome, article, fetches) in enumerate(results, 1):
             outcomes.append(outcome)
             batch.fetches.extend(fetches)
@@ -318,6 +321,23 @@ class Pipeline:
             if done % PROGRESS_EVERY == 0 and done < len(fresh):
                 self.progress(f"  {feed.name}: {done}/{len(fresh)} pages")
         return outcomes, articles
+
+    def _in_window(self, work: Callable[[ItemOutcome], Any], items: list[ItemOutcome]) -> Iterator[Any]:
+        """`work` on the shared page threads for each item, results in order, with no more of this feed's pages
+        queued at once than its hosts take (per-host slots x hosts). The page threads are shared by every feed of
+        the run and serve first come, first served: a feed that queued all its pages at once would have them all
+        wait on its own host's slots while the other hosts idle."""
+        hosts = {urlsplit(item.url).hostname for item in items}
+        window = max(1, min(self.fetcher.limits.workers, self.fetcher.limits.per_host_concurrency * len(hosts)))
+        pending: deque = deque()
+        upcoming = iter(items)
+        for item in islice(upcoming, window):
+            pending.append(self.page_pool.submit(work, item))
+        while pending:
+            result = pending.popleft().result()
+            for item in islice(upcoming, 1):
+                pending.append(self.page_pool.submit(work, item))
+            yield result
 
     # ------------------------------------------------------------------ article
     def process_item(
