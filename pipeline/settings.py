@@ -89,7 +89,7 @@ def load_settings(env=None) -> Settings:
         max_items_per_feed=max(1, _env_int(env, "NEWSMON_MAX_ITEMS_PER_FEED", defaults.max_items_per_feed)),
         page_seconds=max(1.0, _env_float(env, "NEWSMON_PAGE_SECONDS", defaults.page_seconds)),
         isolate_bytes=_env_int(env, "NEWSMON_ISOLATE_BYTES", defaults.isolate_bytes),
-        cpu_workers=_env_int(env, "NEWSMON_CPU_WORKERS", 0) or os.cpu_count() or 1,
+        cpu_workers=_env_int(env, "NEWSMON_CPU_WORKERS", 0),  # unset: 0, one per core
     )
     return Settings(
         warehouse_url=env.get("NEWSMON_WAREHOUSE_URL") or default_warehouse_url(data_dir),

@@ -7,7 +7,6 @@ run goes on; only warehouse errors raise, so that Airflow retries the task.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +38,7 @@ def run_config(params: dict) -> RunConfig:
     from pipeline.settings import load_settings
 
     settings = load_settings()
-    if not os.environ.get("NEWSMON_CPU_WORKERS"):  # mapped tasks are the parallelism: one process each, unless set
+    if settings.limits.cpu_workers == 0:  # NEWSMON_CPU_WORKERS unset: the mapped tasks are the parallelism
         settings = settings.with_limits(cpu_workers=1)
     if params.get("private_hosts"):  # anyone who may trigger the DAG sets params: they only narrow the deployment's
         settings = settings.with_limits(

@@ -139,6 +139,7 @@ def test_demo_prints_a_trend_summary_and_a_rerun_adds_nothing(kind, tmp_path):
         engine.dispose()
 
 
+@pytest.mark.slow  # real `newsmon` processes that start a worker per core
 def test_replay_rebuilds_past_days_without_the_network(tmp_path):
     url = f"sqlite:///{tmp_path}/w.sqlite"
     assert newsmon("demo", "--warehouse", url, "--port", str(free_port())).returncode == 0

@@ -111,6 +111,7 @@ def test_retag_covers_only_the_days_asked_for(loaded, taxonomy):
     assert retag_articles(loaded, Tagger(taxonomy), end=day, dry_run=True).articles == 0
 
 
+@pytest.mark.slow  # `newsmon retag` starts a worker per core
 def test_newsmon_retag_command(loaded, taxonomy, warehouse_url, capsys):
     assert main(["retag", "--warehouse", warehouse_url, "--dry-run"]) == 0
     assert "would tag 3 articles" in capsys.readouterr().out

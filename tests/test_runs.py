@@ -177,6 +177,7 @@ def test_a_one_off_feed_list_disables_no_configured_source(engine, taxonomy, tag
             )
 
 
+@pytest.mark.slow  # a feed of hundreds of pages, run three times
 def test_a_feed_over_the_item_cap_leaves_the_rest_for_the_next_runs(engine, taxonomy, tagger, rules, limits):
     with SampleSite(routes=fault_routes()) as site:
         feeds = [feed("World", site.url("/feeds/world.rss"))]
@@ -282,6 +283,7 @@ def _big_site_routes(count: int) -> dict:
     return {"/big.rss": feed_xml, **{f"/big/{n}.html": page(n) for n in range(count)}}
 
 
+@pytest.mark.slow  # a feed of 250 pages, interrupted and run again
 def test_a_big_feed_is_committed_in_chunks_and_an_interruption_keeps_them(engine, taxonomy, tagger, rules, limits):
     """250 items: after the first chunk of 100 is committed the run is stopped; the chunk stays, the rest are
     recorded as pending, and the next run takes them up — 250 articles in the end, none twice."""

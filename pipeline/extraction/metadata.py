@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
@@ -24,6 +24,7 @@ from trafilatura.settings import set_date_params
 from pipeline.fetching.feeds import check_date
 from pipeline.fetching.netguard import RefusedURL, check_url
 from pipeline.textutil import plain_text
+from pipeline.vocabulary import utc
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,7 @@ def parse_date(raw: str | None) -> datetime | None:
         value = dateparser.parse(raw)
     except (ValueError, OverflowError, TypeError):
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return utc(value)
 
 
 def split_authors(*candidates: str | None) -> tuple[str, ...]:

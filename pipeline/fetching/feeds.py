@@ -15,6 +15,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from pipeline.textutil import plain_text, strip_controls
+from pipeline.vocabulary import utc
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,7 @@ def check_date(value: datetime | None, now: datetime | None = None) -> tuple[dat
     """Reject dates in the future (beyond a day's clock skew) or before 1990; return (date, problem)."""
     if value is None:
         return None, None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
+    value = utc(value)
     now = now or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE:
         return None, f"date {value.isoformat()} is in the future"

@@ -24,7 +24,7 @@ import tenacity
 from pipeline.fetching.limits import FetchLimits
 from pipeline.fetching.netguard import GuardedBackend, RefusedURL, check_url, request_deadline
 from pipeline.fetching.result import FetchResult
-from pipeline.vocabulary import FetchStatus
+from pipeline.vocabulary import FetchStatus, utc
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    when = utc(when)
     return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), cap)
 
 

@@ -28,7 +28,7 @@ class FetchLimits:
     page_seconds: float = 30.0  # time budget for extracting one page over isolate_bytes (in a child process)
     isolate_bytes: int = 512 * 1024  # pages bigger than this are extracted in a child process under page_seconds
     max_items_per_feed: int = 300  # new items fetched per feed per run; the rest wait for the next runs
-    cpu_workers: int = 1  # processes for extraction and tagging: 1 = in this process (NEWSMON_CPU_WORKERS: a core each)
+    cpu_workers: int = 1  # processes for extraction and tagging: 1 = in this process, 0 = one per core
     max_tag_chars: int = 200_000  # text handed to the tagger (about 30,000 words; the whole text is still stored)
     # non-public networks that may be dialled (NEWSMON_PRIVATE_ALLOWLIST); empty in production. Link-local and
     # metadata addresses are never allowed (pipeline.fetching.netguard.NEVER_ALLOWED).

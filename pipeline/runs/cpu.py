@@ -10,6 +10,7 @@ by what is in flight (the page threads' pages, a replay or retag batch), not by 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterable
@@ -47,7 +48,7 @@ class ArticleBuilder:
 
     def __init__(self, tagger: Tagger, rules: CleaningRules | None, limits: FetchLimits):
         self.tagger, self.rules, self.limits = tagger, rules, limits
-        self.workers = max(1, limits.cpu_workers)
+        self.workers = limits.cpu_workers or os.cpu_count() or 1  # 0: one per core
         self._pool: Executor | None = None
         self._starting = threading.Lock()  # the page threads' first builds arrive together: one pool, not one each
 
